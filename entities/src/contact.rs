@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "contact")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Contacts belong to the ally's account, not to a network: sharing is a choice per network.
+    pub owner_account_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub company_name: Option<String>,
+    pub position: Option<String>,
+    pub connected_on: Option<Date>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,109 @@
+//! Enumerations stored as their upper-case names.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CompanyAdminStatus {
+    #[sea_orm(string_value = "INVITED")]
+    Invited,
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "REMOVED")]
+    Removed,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AllyStatus {
+    #[sea_orm(string_value = "INVITED")]
+    Invited,
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum JobStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum IntroDirection {
+    #[sea_orm(string_value = "TALENT_TO_COMPANY")]
+    TalentToCompany,
+    #[sea_orm(string_value = "COMPANY_TO_TALENT")]
+    CompanyToTalent,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum IntroStatus {
+    #[sea_orm(string_value = "PENDING_REVIEW")]
+    PendingReview,
+    #[sea_orm(string_value = "AWAITING_POINT_OF_CONTACT")]
+    AwaitingPointOfContact,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+}
+
+impl IntroStatus {
+    /// Open requests still wait for someone's decision.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Self::PendingReview | Self::AwaitingPointOfContact | Self::Sent
+        )
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum InvitationKind {
+    #[sea_orm(string_value = "NETWORK_ADMIN")]
+    NetworkAdmin,
+    #[sea_orm(string_value = "COMPANY_ADMIN")]
+    CompanyAdmin,
+    #[sea_orm(string_value = "ALLY")]
+    Ally,
+    #[sea_orm(string_value = "TALENT")]
+    Talent,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OutboxStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

@@ -1,0 +1,15 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "intro_request_job")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub intro_request_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub job_id: Uuid,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

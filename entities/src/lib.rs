@@ -1,0 +1,43 @@
+//! sea-orm entities of introgate: one module per table, generated-style, no logic.
+//!
+//! Every id is a UUID v7 (time-ordered), so ordering by id is ordering by creation
+//! and keyset pagination needs no extra column.
+
+pub mod account;
+pub mod ally;
+pub mod api_token;
+pub mod company;
+pub mod company_admin;
+pub mod contact;
+pub mod email_outbox;
+pub mod enums;
+pub mod greenhouse_connection;
+pub mod intro_request;
+pub mod intro_request_event;
+pub mod intro_request_job;
+pub mod invitation;
+pub mod job;
+pub mod network;
+pub mod network_admin;
+pub mod session;
+pub mod talent;
+
+pub mod prelude {
+    pub use super::account::Entity as Account;
+    pub use super::ally::Entity as Ally;
+    pub use super::api_token::Entity as ApiToken;
+    pub use super::company::Entity as Company;
+    pub use super::company_admin::Entity as CompanyAdmin;
+    pub use super::contact::Entity as Contact;
+    pub use super::email_outbox::Entity as EmailOutbox;
+    pub use super::greenhouse_connection::Entity as GreenhouseConnection;
+    pub use super::intro_request::Entity as IntroRequest;
+    pub use super::intro_request_event::Entity as IntroRequestEvent;
+    pub use super::intro_request_job::Entity as IntroRequestJob;
+    pub use super::invitation::Entity as Invitation;
+    pub use super::job::Entity as Job;
+    pub use super::network::Entity as Network;
+    pub use super::network_admin::Entity as NetworkAdmin;
+    pub use super::session::Entity as Session;
+    pub use super::talent::Entity as Talent;
+}
