@@ -1,0 +1,178 @@
+//! The application: configuration in, a running server (HTTP + background workers) out.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context as _;
+use axum::Router;
+use tokio::{net::TcpListener, sync::Notify};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    clock::{Clock, SystemClock},
+    config::{DatabaseConfig, DatabaseUrl, ServerConfig},
+    db::Db,
+    graphql::build_schema,
+    http::{HttpState, router},
+    mail::{
+        FileTransport, MailTransport, SmtpTransport,
+        worker::{MailWorker, RetryPolicy},
+    },
+    metrics::Metrics,
+    secret_key::SecretKey,
+    state::AppState,
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    mail_worker: MailWorker,
+    shutdown: CancellationToken,
+}
+
+/// The secret key: configured, or kept beside a SQLite file; PostgreSQL must configure it.
+pub fn secret_key(database: &DatabaseConfig) -> anyhow::Result<SecretKey> {
+    match (&database.secret_key, &database.database_url) {
+        (Some(key), _) => Ok(key.clone()),
+        (
+            None,
+            DatabaseUrl::Sqlite {
+                file: Some(file), ..
+            },
+        ) => SecretKey::load_or_create_beside(file)
+            .with_context(|| format!("secret key beside {}", file.display())),
+        (None, DatabaseUrl::Sqlite { file: None, .. }) => Ok(SecretKey::generate()),
+        (None, DatabaseUrl::Postgres(_)) => anyhow::bail!(
+            "INTROGATE_SECRET_KEY is required with PostgreSQL (32 random bytes, base64)"
+        ),
+    }
+}
+
+/// Connects and migrates.
+pub async fn connect(
+    database: &DatabaseConfig,
+    metrics: Option<Arc<Metrics>>,
+) -> anyhow::Result<Db> {
+    let db = Db::connect(&database.database_url, metrics)
+        .await
+        .context("connecting to the database")?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(config: ServerConfig) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Tests pass a clock they can move.
+    pub async fn build_with_clock(
+        config: ServerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::default());
+        let secret_key = secret_key(&config.database)?;
+        let db = connect(&config.database, Some(metrics.clone())).await?;
+        let state = AppState {
+            db: db.clone(),
+            clock: clock.clone(),
+            app_url: config.app_url.clone(),
+            metrics: metrics.clone(),
+            secret_key,
+            mail_wake: Arc::new(Notify::new()),
+        };
+
+        let mail = &config.mail;
+        let transport: Arc<dyn MailTransport> = match &mail.smtp_url {
+            Some(url) => {
+                Arc::new(SmtpTransport::new(url, mail.mail_from.clone()).context("SMTP_URL")?)
+            }
+            None => Arc::new(FileTransport::new(
+                mail.mail_dir.clone(),
+                mail.mail_from.clone(),
+            )),
+        };
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        let mail_worker = MailWorker {
+            db,
+            transport,
+            clock,
+            retry: RetryPolicy {
+                base: mail.mail_retry_base,
+                max: mail.mail_retry_max,
+                max_attempts: mail.mail_max_attempts,
+            },
+            poll_interval: mail.mail_poll_interval,
+            wake: state.mail_wake.clone(),
+            metrics,
+            worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+        };
+        let schema = build_schema(Some(state.clone()), &config.limits);
+        let router = router(
+            HttpState {
+                state: state.clone(),
+                schema,
+                limits: Arc::new(config.limits.clone()),
+            },
+            &config.cors_origins,
+        );
+        Ok(Self {
+            listener,
+            router,
+            state,
+            mail_worker,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Cancelling it stops the server gracefully (as SIGTERM does).
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled or the process gets SIGTERM / Ctrl-C;
+    /// in-flight requests finish, the mail worker stops between emails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let shutdown = self.shutdown.clone();
+        let signals = shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            signals.cancel();
+        });
+        let worker = tokio::spawn(self.mail_worker.run(shutdown.clone()));
+        let server = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let served = server.await;
+        shutdown.cancel();
+        let _ = worker.await;
+        served.context("HTTP server")
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

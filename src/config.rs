@@ -1,0 +1,239 @@
+//! One typed configuration, read once at start-up from flags and environment variables.
+//! Every value is parsed here: a bad one stops the start with clap's message naming it.
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use lettre::message::Mailbox;
+use url::Url;
+
+use crate::mail::SmtpUrl;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServerConfig {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+
+    /// Address the HTTP server listens on.
+    #[arg(
+        long = "bind",
+        env = "INTROGATE_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind: SocketAddr,
+
+    /// Base of the links in emails.
+    #[arg(long, env = "APP_URL", default_value = "http://localhost:8080")]
+    pub app_url: AppUrl,
+
+    #[command(flatten)]
+    pub mail: MailConfig,
+
+    /// Origins allowed to call the API from a browser, comma-separated (none by default).
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<Origin>,
+
+    #[arg(
+        long,
+        env = "GREENHOUSE_API_URL",
+        default_value = "https://harvest.greenhouse.io"
+    )]
+    pub greenhouse_api_url: Url,
+
+    #[arg(
+        long,
+        env = "GREENHOUSE_AUTH_URL",
+        default_value = "https://auth.greenhouse.io"
+    )]
+    pub greenhouse_auth_url: Url,
+
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `sqlite://path?mode=rwc` (embedded) or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://introgate.db?mode=rwc"
+    )]
+    pub database_url: DatabaseUrl,
+
+    /// 32 bytes, base64: encrypts stored third-party credentials. Generated beside the
+    /// database file on SQLite when unset; required on PostgreSQL.
+    #[arg(long, env = "INTROGATE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<crate::secret_key::SecretKey>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain), `smtp://user:pass@host:587` (STARTTLS required) or
+    /// `smtps://user:pass@host:465`. Unset: emails are written as .eml files into MAIL_DIR.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<SmtpUrl>,
+
+    #[arg(long, env = "MAIL_DIR", default_value = "./mail")]
+    pub mail_dir: PathBuf,
+
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "introgate <no-reply@localhost>"
+    )]
+    pub mail_from: Mailbox,
+
+    /// First retry delay of a transiently failed email; doubles each attempt.
+    #[arg(long, env = "MAIL_RETRY_BASE", default_value = "5s", value_parser = parse_duration)]
+    pub mail_retry_base: Duration,
+
+    /// Longest delay between two attempts.
+    #[arg(long, env = "MAIL_RETRY_MAX", default_value = "10m", value_parser = parse_duration)]
+    pub mail_retry_max: Duration,
+
+    /// Attempts before an email is marked failed for good.
+    #[arg(long, env = "MAIL_MAX_ATTEMPTS", default_value_t = 12)]
+    pub mail_max_attempts: u32,
+
+    /// How often the delivery worker looks for due emails when nothing wakes it.
+    #[arg(long, env = "MAIL_POLL_INTERVAL", default_value = "2s", value_parser = parse_duration)]
+    pub mail_poll_interval: Duration,
+}
+
+/// Limits that keep one request from monopolising the server.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LimitsConfig {
+    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+
+    /// Connections are charged by page size times the cost of what each item selects.
+    #[arg(long, env = "GRAPHQL_MAX_COMPLEXITY", default_value_t = 20_000)]
+    pub max_complexity: usize,
+
+    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Operations in one batched (JSON array) request.
+    #[arg(long, env = "GRAPHQL_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+
+    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    #[arg(long, env = "GRAPHQL_REQUEST_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 15,
+            max_complexity: 20_000,
+            max_aliases: 30,
+            max_batch: 10,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Durations as `250ms`, `5s`, `10m`, `1h`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 250ms, 5s, 10m or 1h"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(number)),
+        "s" | "" => Ok(Duration::from_secs(number)),
+        "m" => Ok(Duration::from_secs(number * 60)),
+        "h" => Ok(Duration::from_secs(number * 3600)),
+        _ => Err(format!("`{text}` has an unknown unit: use ms, s, m or h")),
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite { url: String, file: Option<PathBuf> },
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres(url) => url,
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Some(rest) = text.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or_default();
+            let file = (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path));
+            Ok(Self::Sqlite {
+                url: text.to_owned(),
+                file,
+            })
+        } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Url::parse(text).map_err(|e| format!("not a valid PostgreSQL URL: {e}"))?;
+            Ok(Self::Postgres(text.to_owned()))
+        } else {
+            Err("expected sqlite://… or postgres://…".into())
+        }
+    }
+}
+
+/// The public base URL, without a trailing slash, so links are `{base}/path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppUrl(String);
+
+impl AppUrl {
+    pub fn link(&self, path: &str) -> String {
+        format!("{}/{}", self.0, path.trim_start_matches('/'))
+    }
+
+    pub fn host(&self) -> String {
+        Url::parse(&self.0)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into())
+    }
+}
+
+impl FromStr for AppUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let url = Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("APP_URL must be http:// or https://".into());
+        }
+        Ok(Self(text.trim_end_matches('/').to_owned()))
+    }
+}
+
+/// A browser origin (`scheme://host[:port]`), as sent in the `Origin` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(pub String);
+
+impl FromStr for Origin {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let url = Url::parse(text.trim()).map_err(|e| format!("`{text}` is not an origin: {e}"))?;
+        if url.path() != "/" || url.query().is_some() || url.host().is_none() {
+            return Err(format!(
+                "`{text}` is not an origin: use scheme://host[:port]"
+            ));
+        }
+        Ok(Self(url.origin().ascii_serialization()))
+    }
+}

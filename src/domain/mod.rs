@@ -1,0 +1,11 @@
+//! Values parsed once at the edge; everything past it trusts them.
+
+mod email;
+mod password;
+mod text;
+mod token;
+
+pub use email::EmailAddress;
+pub use password::{Password, PasswordHash};
+pub use text::{Domain, LongText, Name, ShortText, Slug, WebUrl};
+pub use token::{SecretToken, TokenHash};

@@ -1,0 +1,135 @@
+//! Error policy — one for the whole server:
+//!
+//! * The service layer returns [`ServiceResult`]. Its error says *whose* problem it is:
+//!   - [`ServiceError::User`]: an expected business failure (bad input, not found, wrong
+//!     state, duplicate…). Mutations return it in their payload's `userErrors`; queries
+//!     answer `null` / an empty list where §4.1 says "as if it did not exist".
+//!   - [`ServiceError::Unauthenticated`] / [`ServiceError::Forbidden`]: top-level GraphQL
+//!     errors with `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN`. Forbidden is only used
+//!     where the caller can already see the object; otherwise it is `NOT_FOUND`.
+//!   - [`ServiceError::Internal`]: anything unexpected (database, I/O). Logged once with its
+//!     whole cause chain and an error id; the client gets `INTERNAL`, the id and nothing else.
+//! * Database errors never cross into a response: `From<DbErr>` makes them internal.
+
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserErrorCode {
+    InvalidInput,
+    NotFound,
+    InvalidState,
+    Duplicate,
+    NoCompanyAdmin,
+    NotVerified,
+    InvalidCredentials,
+    InvalidToken,
+    TermsNotAccepted,
+    GreenhouseAuthFailed,
+    GreenhouseUnavailable,
+}
+
+/// An expected failure the caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    pub code: UserErrorCode,
+    /// Path to the input field at fault, e.g. `["email"]`.
+    pub field: Option<Vec<String>>,
+    pub message: String,
+}
+
+impl UserError {
+    pub fn new(code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn on(mut self, field: &str) -> Self {
+        self.field = Some(field.split('.').map(str::to_owned).collect());
+        self
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(UserErrorCode::InvalidInput, message).on(field)
+    }
+
+    pub fn not_found(field: &str, what: &str) -> Self {
+        Self::new(UserErrorCode::NotFound, format!("{what} not found")).on(field)
+    }
+}
+
+/// Deliberately not `Display`: GraphQL would otherwise turn it into a message by itself,
+/// bypassing the policy above (see `graphql::errors`).
+#[derive(Debug)]
+pub enum ServiceError {
+    User(Vec<UserError>),
+    Unauthenticated,
+    Forbidden,
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for ServiceError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Internal(error)
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+impl From<UserError> for ServiceError {
+    fn from(error: UserError) -> Self {
+        Self::User(vec![error])
+    }
+}
+
+impl From<DbErr> for ServiceError {
+    fn from(error: DbErr) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("database"))
+    }
+}
+
+impl ServiceError {
+    pub fn user(code: UserErrorCode, message: impl Into<String>) -> Self {
+        UserError::new(code, message).into()
+    }
+
+    pub fn not_found(field: &str, what: &str) -> Self {
+        UserError::not_found(field, what).into()
+    }
+}
+
+/// Whether a write failed on a unique index: the database's answer to a race.
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Collects input errors so a caller gets all of them at once, not one per attempt.
+#[derive(Debug, Default)]
+pub struct InputErrors(Vec<UserError>);
+
+impl InputErrors {
+    /// Keeps the parsed value, or records why the field was refused.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.0.push(UserError::invalid(field, message));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: UserError) {
+        self.0.push(error);
+    }
+
+    pub fn finish(self) -> ServiceResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::User(self.0))
+        }
+    }
+}

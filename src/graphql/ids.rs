@@ -1,0 +1,132 @@
+//! Opaque global ids (`base64url("Company:<uuid>")`) and list cursors, parsed once here.
+
+use async_graphql::ID;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use uuid::Uuid;
+
+use crate::error::UserError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    Account,
+    Ally,
+    ApiToken,
+    Company,
+    CompanyAdmin,
+    Job,
+    Network,
+    Talent,
+}
+
+impl NodeKind {
+    const ALL: [NodeKind; 8] = [
+        Self::Account,
+        Self::Ally,
+        Self::ApiToken,
+        Self::Company,
+        Self::CompanyAdmin,
+        Self::Job,
+        Self::Network,
+        Self::Talent,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Account => "Account",
+            Self::Ally => "Ally",
+            Self::ApiToken => "ApiToken",
+            Self::Company => "Company",
+            Self::CompanyAdmin => "CompanyAdmin",
+            Self::Job => "Job",
+            Self::Network => "Network",
+            Self::Talent => "Talent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GlobalId {
+    pub kind: NodeKind,
+    pub id: Uuid,
+}
+
+impl GlobalId {
+    pub fn encode(kind: NodeKind, id: Uuid) -> ID {
+        ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", kind.name(), id.simple())))
+    }
+
+    /// Any well-formed global id; `None` for garbage.
+    pub fn decode(id: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(id.trim()).ok()?;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let (kind, uuid) = text.split_once(':')?;
+        let kind = NodeKind::ALL.into_iter().find(|k| k.name() == kind)?;
+        Some(Self {
+            kind,
+            id: Uuid::try_parse(uuid).ok()?,
+        })
+    }
+
+    /// The id of a `kind` passed in input `field`, or an `INVALID_INPUT` naming the field.
+    pub fn parse(kind: NodeKind, field: &str, id: &ID) -> Result<Uuid, UserError> {
+        match Self::decode(id) {
+            Some(global) if global.kind == kind => Ok(global.id),
+            _ => Err(UserError::invalid(
+                field,
+                format!("`{}` is not a {} id", id.as_str(), kind.name()),
+            )),
+        }
+    }
+}
+
+/// List cursors: opaque, and only ever the position's id.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c:{}", id.simple()))
+}
+
+pub fn decode_cursor(field: &str, cursor: &str) -> Result<Uuid, UserError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| {
+            text.strip_prefix("c:")
+                .and_then(|id| Uuid::try_parse(id).ok())
+        })
+        .ok_or_else(|| {
+            UserError::invalid(field, format!("`{cursor}` is not a cursor of this list"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_garbage() {
+        let id = Uuid::now_v7();
+        let global = GlobalId::encode(NodeKind::Company, id);
+        assert_eq!(
+            GlobalId::decode(&global),
+            Some(GlobalId {
+                kind: NodeKind::Company,
+                id
+            })
+        );
+        assert_eq!(
+            GlobalId::parse(NodeKind::Company, "companyId", &global),
+            Ok(id)
+        );
+        assert!(GlobalId::parse(NodeKind::Talent, "talentId", &global).is_err());
+        for bad in [
+            "",
+            "!!",
+            "Q29tcGFueTp4",
+            &URL_SAFE_NO_PAD.encode("Nope:00000000000000000000000000000000"),
+        ] {
+            assert_eq!(GlobalId::decode(bad), None);
+        }
+        assert_eq!(decode_cursor("after", &encode_cursor(id)), Ok(id));
+        assert!(decode_cursor("after", "garbage").is_err());
+    }
+}

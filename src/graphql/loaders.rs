@@ -1,0 +1,209 @@
+//! Per-request loaders ([`BatchLoader`]): a list of 50 items resolves each nested field in
+//! one batched statement, so the number of queries depends on the query's shape only.
+
+use std::{collections::HashMap, sync::Arc};
+
+use entities::{account, ally, api_token, company, company_admin, job, network, talent};
+use sea_orm::{ColumnTrait, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter};
+use uuid::Uuid;
+
+use super::batch::BatchLoader;
+use crate::{
+    error::ServiceError,
+    services::{
+        companies,
+        jobs::{self, JobFilter},
+        pagination::{Page, PageRequest},
+    },
+    state::AppState,
+};
+
+/// Loader errors must be cloneable: the service error, shared.
+#[derive(Clone, Debug)]
+pub struct LoadError(pub Arc<ServiceError>);
+
+impl From<LoadError> for async_graphql::Error {
+    fn from(error: LoadError) -> Self {
+        ServiceError::from(error).into()
+    }
+}
+
+impl From<LoadError> for ServiceError {
+    fn from(error: LoadError) -> Self {
+        Arc::try_unwrap(error.0).unwrap_or_else(|shared| match &*shared {
+            ServiceError::User(errors) => ServiceError::User(errors.clone()),
+            ServiceError::Unauthenticated => ServiceError::Unauthenticated,
+            ServiceError::Forbidden => ServiceError::Forbidden,
+            ServiceError::Internal(e) => ServiceError::Internal(anyhow::anyhow!("{e:#}")),
+        })
+    }
+}
+
+impl From<ServiceError> for LoadError {
+    fn from(error: ServiceError) -> Self {
+        Self(Arc::new(error))
+    }
+}
+
+impl From<sea_orm::DbErr> for LoadError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        ServiceError::from(error).into()
+    }
+}
+
+/// Models that know their id.
+pub trait Identified {
+    fn id(&self) -> Uuid;
+}
+
+macro_rules! identified {
+    ($($module:ident),*) => {
+        $(impl Identified for entities::$module::Model {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+        })*
+    };
+}
+identified!(
+    account,
+    ally,
+    api_token,
+    company,
+    company_admin,
+    job,
+    network,
+    talent
+);
+
+/// Rows of `E` by primary key.
+fn by_id<E>(state: &AppState) -> BatchLoader<Uuid, E::Model>
+where
+    E: EntityTrait,
+    E::Model: Identified + Clone + Send + Sync + 'static,
+{
+    let state = state.clone();
+    BatchLoader::new(move |keys: Vec<Uuid>| {
+        let state = state.clone();
+        Box::pin(async move {
+            let id = E::PrimaryKey::iter()
+                .next()
+                .expect("every table has a primary key")
+                .into_column();
+            let rows = E::find()
+                .filter(id.is_in(keys))
+                .all(state.db.read())
+                .await?;
+            Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
+        })
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JobsKey {
+    pub company: Uuid,
+    pub filter: JobFilter,
+    pub page: PageRequest,
+}
+
+/// All loaders of one request (caches never outlive it, so no stale reads across requests).
+#[derive(Clone)]
+pub struct Loaders {
+    pub accounts: Arc<BatchLoader<Uuid, account::Model>>,
+    pub allies: Arc<BatchLoader<Uuid, ally::Model>>,
+    pub api_tokens: Arc<BatchLoader<Uuid, api_token::Model>>,
+    pub companies: Arc<BatchLoader<Uuid, company::Model>>,
+    pub company_admin_rows: Arc<BatchLoader<Uuid, company_admin::Model>>,
+    pub jobs: Arc<BatchLoader<Uuid, job::Model>>,
+    pub networks: Arc<BatchLoader<Uuid, network::Model>>,
+    pub talent: Arc<BatchLoader<Uuid, talent::Model>>,
+    /// Admins of each company.
+    pub company_admins: Arc<BatchLoader<Uuid, Vec<company_admin::Model>>>,
+    /// A page of jobs for each company; one statement per distinct (filter, page).
+    pub job_pages: Arc<BatchLoader<JobsKey, Page<job::Model>>>,
+    /// How many jobs each company has under a filter.
+    pub job_counts: Arc<BatchLoader<(Uuid, JobFilter), i64>>,
+}
+
+impl Loaders {
+    pub fn new(state: &AppState) -> Self {
+        let company_admins = {
+            let state = state.clone();
+            BatchLoader::new(move |keys: Vec<Uuid>| {
+                let state = state.clone();
+                Box::pin(async move {
+                    let mut admins = companies::admins_of(&state, &keys).await?;
+                    Ok(keys
+                        .iter()
+                        .map(|k| (*k, admins.remove(k).unwrap_or_default()))
+                        .collect())
+                })
+            })
+        };
+        let job_pages = {
+            let state = state.clone();
+            BatchLoader::new(move |keys: Vec<JobsKey>| {
+                let state = state.clone();
+                Box::pin(async move {
+                    let mut groups: HashMap<(JobFilter, PageRequest), Vec<Uuid>> = HashMap::new();
+                    for key in keys {
+                        groups
+                            .entry((key.filter, key.page))
+                            .or_default()
+                            .push(key.company);
+                    }
+                    let mut pages = HashMap::new();
+                    for ((filter, page), companies) in groups {
+                        for (company, result) in
+                            jobs::pages_by_company(&state, &companies, filter, &page).await?
+                        {
+                            pages.insert(
+                                JobsKey {
+                                    company,
+                                    filter,
+                                    page,
+                                },
+                                result,
+                            );
+                        }
+                    }
+                    Ok(pages)
+                })
+            })
+        };
+        let job_counts = {
+            let state = state.clone();
+            BatchLoader::new(move |keys: Vec<(Uuid, JobFilter)>| {
+                let state = state.clone();
+                Box::pin(async move {
+                    let mut groups: HashMap<JobFilter, Vec<Uuid>> = HashMap::new();
+                    for (company, filter) in keys {
+                        groups.entry(filter).or_default().push(company);
+                    }
+                    let mut counts = HashMap::new();
+                    for (filter, companies) in groups {
+                        for (company, count) in
+                            jobs::counts_by_company(&state, &companies, filter).await?
+                        {
+                            counts.insert((company, filter), count);
+                        }
+                    }
+                    Ok(counts)
+                })
+            })
+        };
+        Self {
+            accounts: Arc::new(by_id::<account::Entity>(state)),
+            allies: Arc::new(by_id::<ally::Entity>(state)),
+            api_tokens: Arc::new(by_id::<api_token::Entity>(state)),
+            companies: Arc::new(by_id::<company::Entity>(state)),
+            company_admin_rows: Arc::new(by_id::<company_admin::Entity>(state)),
+            jobs: Arc::new(by_id::<job::Entity>(state)),
+            networks: Arc::new(by_id::<network::Entity>(state)),
+            talent: Arc::new(by_id::<talent::Entity>(state)),
+            company_admins: Arc::new(company_admins),
+            job_pages: Arc::new(job_pages),
+            job_counts: Arc::new(job_counts),
+        }
+    }
+}

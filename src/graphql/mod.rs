@@ -1,0 +1,50 @@
+//! The GraphQL schema: types, resolvers and loaders. Thin by design: resolvers parse,
+//! call a service, and shape the answer.
+
+pub mod batch;
+pub mod connection;
+pub mod context;
+pub mod errors;
+pub mod ids;
+pub mod loaders;
+mod mutations;
+mod query;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, Schema};
+
+pub use mutations::MutationRoot;
+pub use query::QueryRoot;
+
+use crate::{config::LimitsConfig, services::access::Actor, state::AppState};
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The schema with its limits; `state` is absent only for printing the SDL.
+pub fn build_schema(state: Option<AppState>, limits: &LimitsConfig) -> AppSchema {
+    let mut builder = Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(10);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL printed by `introgate schema` and kept in `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None, &LimitsConfig::default()).sdl()
+}
+
+/// Per-request data: who asks, and fresh loaders.
+pub fn request_data(
+    request: async_graphql::Request,
+    state: &AppState,
+    actor: Arc<Actor>,
+) -> async_graphql::Request {
+    request.data(actor).data(loaders::Loaders::new(state))
+}

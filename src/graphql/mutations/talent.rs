@@ -1,0 +1,80 @@
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::parse_id;
+use crate::{
+    graphql::{context::ContextExt, errors::Payload, types::Talent},
+    payload,
+    services::talent::{self, NewTalent},
+};
+
+#[derive(Default)]
+pub struct TalentMutations;
+
+#[derive(InputObject)]
+pub struct AddTalentInput {
+    pub network_id: ID,
+    pub name: String,
+    pub email: String,
+    #[graphql(default)]
+    pub verified: bool,
+    pub headline: Option<String>,
+    pub linkedin_url: Option<String>,
+}
+
+payload!(AddTalentPayload { talent: Talent });
+
+#[derive(InputObject)]
+pub struct SetTalentVerifiedInput {
+    pub talent_id: ID,
+    pub verified: bool,
+}
+
+payload!(SetTalentVerifiedPayload { talent: Talent });
+
+#[Object]
+impl TalentMutations {
+    /// Adds a professional to the network and emails them an invitation to claim the profile.
+    async fn add_talent(
+        &self,
+        ctx: &Context<'_>,
+        input: AddTalentInput,
+    ) -> async_graphql::Result<AddTalentPayload> {
+        let network_id = parse_id!(AddTalentPayload, Network, "networkId", input.network_id);
+        let result = talent::add(
+            ctx.state(),
+            ctx.actor(),
+            NewTalent {
+                network_id,
+                name: &input.name,
+                email: &input.email,
+                verified: input.verified,
+                headline: input.headline.as_deref(),
+                linkedin_url: input.linkedin_url.as_deref(),
+            },
+        )
+        .await;
+        AddTalentPayload::respond(result, |t| AddTalentPayload {
+            talent: Some(Talent(t)),
+            user_errors: vec![],
+        })
+    }
+
+    async fn set_talent_verified(
+        &self,
+        ctx: &Context<'_>,
+        input: SetTalentVerifiedInput,
+    ) -> async_graphql::Result<SetTalentVerifiedPayload> {
+        let talent_id = parse_id!(
+            SetTalentVerifiedPayload,
+            Talent,
+            "talentId",
+            input.talent_id
+        );
+        let result =
+            talent::set_verified(ctx.state(), ctx.actor(), talent_id, input.verified).await;
+        SetTalentVerifiedPayload::respond(result, |t| SetTalentVerifiedPayload {
+            talent: Some(Talent(t)),
+            user_errors: vec![],
+        })
+    }
+}

@@ -1,0 +1,170 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entities::{company, company_admin, enums::CompanyAdminStatus as Status};
+
+use super::{CompanyAdminStatus, Job, JobStatus, Network};
+use crate::{
+    graphql::{
+        connection::{ListConnection, connection, page_request},
+        context::ContextExt,
+        ids::{GlobalId, NodeKind},
+        loaders::JobsKey,
+    },
+    services::jobs::JobFilter,
+};
+
+/// A company of the network.
+pub struct Company(pub company::Model);
+
+#[Object]
+impl Company {
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::Company, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn domain(&self) -> Option<&str> {
+        self.0.domain.as_deref()
+    }
+
+    async fn website_url(&self) -> Option<&str> {
+        self.0.website_url.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {
+        Ok(ctx
+            .loaders()
+            .networks
+            .load_one(self.0.network_id)
+            .await?
+            .map(Network))
+    }
+
+    /// The people who receive the company's introductions (invited and active). Visible to
+    /// network admins and the company's own admins; empty for everyone else.
+    async fn admins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CompanyAdmin>> {
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        if !access.sees_company_admins(self.0.id) {
+            return Ok(Vec::new());
+        }
+        let admins = ctx
+            .loaders()
+            .company_admins
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(admins.into_iter().map(CompanyAdmin).collect())
+    }
+
+    /// Whether someone receives introductions for this company.
+    async fn has_active_admin(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let admins = ctx
+            .loaders()
+            .company_admins
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(admins.iter().any(|a| a.status == Status::Active))
+    }
+
+    /// The company's jobs: all of them for its admins and network admins, open ones for
+    /// the rest of the network.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<JobStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Job>> {
+        let page = page_request(first, after, last, before)?;
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        let filter = JobFilter {
+            scope: access.job_scope(self.0.id),
+            status: status.map(Into::into),
+        };
+        let loaders = ctx.loaders();
+        let company = self.0.id;
+        let jobs = loaders
+            .job_pages
+            .load_one(JobsKey {
+                company,
+                filter,
+                page,
+            })
+            .await?
+            .unwrap_or_else(crate::services::pagination::Page::empty);
+        loaders
+            .jobs
+            .prime(jobs.items.iter().map(|j| (j.id, j.clone())));
+        let counts = loaders.job_counts.clone();
+        Ok(connection(
+            jobs,
+            |j| j.id,
+            Job,
+            move || {
+                let counts = counts.clone();
+                Box::pin(async move {
+                    Ok(counts
+                        .load_one((company, filter))
+                        .await?
+                        .unwrap_or_default())
+                })
+            },
+        ))
+    }
+}
+
+/// A person who receives a company's introductions.
+pub struct CompanyAdmin(pub company_admin::Model);
+
+#[Object]
+impl CompanyAdmin {
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::CompanyAdmin, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn status(&self) -> CompanyAdminStatus {
+        self.0.status.into()
+    }
+
+    async fn invited_at(&self) -> DateTime<Utc> {
+        self.0.invited_at
+    }
+
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+
+    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
+        Ok(ctx
+            .loaders()
+            .companies
+            .load_one(self.0.company_id)
+            .await?
+            .map(Company))
+    }
+}

@@ -1,0 +1,22 @@
+//! GraphQL object types: thin wrappers over models; every field that could reveal more
+//! than the caller may see asks [`crate::services::access`] first.
+
+mod account;
+mod ally;
+mod company;
+mod enums;
+mod job;
+mod network;
+mod node;
+mod talent;
+mod viewer;
+
+pub use account::{Account, ApiToken};
+pub use ally::Ally;
+pub use company::{Company, CompanyAdmin};
+pub use enums::*;
+pub use job::Job;
+pub use network::Network;
+pub use node::{Node, resolve_node};
+pub use talent::Talent;
+pub use viewer::Viewer;

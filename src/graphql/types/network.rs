@@ -1,0 +1,178 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entities::network;
+
+use super::{Account, Ally, ApiToken, Company, Talent};
+use crate::{
+    error::ServiceError,
+    graphql::{
+        connection::{ListConnection, connection, page_request},
+        context::ContextExt,
+        ids::{GlobalId, NodeKind},
+    },
+    services::{access::NetworkAccess, companies, networks, talent},
+};
+
+/// A talent network: the tenant that owns everything else.
+pub struct Network(pub network::Model);
+
+impl Network {
+    async fn access(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkAccess> {
+        Ok(ctx.actor().access(&ctx.state().db, self.0.id).await?)
+    }
+
+    /// Settings are network data: allies do not see them.
+    async fn setting<T>(&self, ctx: &Context<'_>, value: T) -> async_graphql::Result<T> {
+        if self.access(ctx).await?.sees_network_data() {
+            Ok(value)
+        } else {
+            Err(ServiceError::Forbidden.into())
+        }
+    }
+}
+
+#[Object]
+impl Network {
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::Network, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Network admins review every introduction request before it is sent.
+    async fn gatekeeper(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.setting(ctx, self.0.gatekeeper).await
+    }
+
+    /// Tell the requester when their request is declined.
+    async fn notify_requester_on_decline(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.setting(ctx, self.0.notify_requester_on_decline).await
+    }
+
+    /// Days after which an undecided, delivered request expires.
+    async fn intro_expiry_days(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        self.setting(ctx, self.0.intro_expiry_days).await
+    }
+
+    /// Days after which the recipient of an undecided request is reminded.
+    async fn reminder_after_days(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        self.setting(ctx, self.0.reminder_after_days).await
+    }
+
+    /// The network's companies, oldest first; `search` matches names.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn companies(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Company>> {
+        let page = page_request(first, after, last, before)?;
+        let access = self.access(ctx).await?;
+        let state = ctx.state().clone();
+        let items = companies::list(&state, &access, search.as_deref(), &page).await?;
+        ctx.loaders()
+            .companies
+            .prime(items.items.iter().map(|c| (c.id, c.clone())));
+        Ok(connection(
+            items,
+            |c| c.id,
+            Company,
+            move || {
+                let (state, access, search) = (state.clone(), access.clone(), search.clone());
+                Box::pin(async move { companies::count(&state, &access, search.as_deref()).await })
+            },
+        ))
+    }
+
+    /// The network's professionals: all for network admins, verified ones for company
+    /// admins, only their own profile for talent.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)] // one per GraphQL argument
+    async fn talent(
+        &self,
+        ctx: &Context<'_>,
+        verified: Option<bool>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Talent>> {
+        let page = page_request(first, after, last, before)?;
+        let access = self.access(ctx).await?;
+        let state = ctx.state().clone();
+        let items = talent::list(&state, &access, verified, search.as_deref(), &page).await?;
+        ctx.loaders()
+            .talent
+            .prime(items.items.iter().map(|t| (t.id, t.clone())));
+        Ok(connection(
+            items,
+            |t| t.id,
+            Talent,
+            move || {
+                let (state, access, search) = (state.clone(), access.clone(), search.clone());
+                Box::pin(async move {
+                    talent::count(&state, &access, verified, search.as_deref()).await
+                })
+            },
+        ))
+    }
+
+    /// Allies (network admins only).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn allies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Ally>> {
+        let page = page_request(first, after, last, before)?;
+        let state = ctx.state().clone();
+        let actor = ctx.actor().clone();
+        let network_id = self.0.id;
+        let items = networks::allies(&state, &actor, network_id, &page).await?;
+        Ok(connection(
+            items,
+            |a| a.id,
+            Ally,
+            move || {
+                let (state, actor) = (state.clone(), actor.clone());
+                Box::pin(async move { networks::count_allies(&state, &actor, network_id).await })
+            },
+        ))
+    }
+
+    /// Network admins (network admins only).
+    async fn admins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Account>> {
+        Ok(networks::admins(ctx.state(), ctx.actor(), self.0.id)
+            .await?
+            .into_iter()
+            .map(Account)
+            .collect())
+    }
+
+    /// Active API tokens (network admins only).
+    async fn api_tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiToken>> {
+        Ok(networks::api_tokens(ctx.state(), ctx.actor(), self.0.id)
+            .await?
+            .into_iter()
+            .map(ApiToken)
+            .collect())
+    }
+}

@@ -1,0 +1,95 @@
+//! Routes: `/graphql` (GraphQL over HTTP), `/graphiql`, `/healthz`, `/readyz`, `/metrics`.
+
+mod graphiql;
+mod graphql;
+mod health;
+mod limits;
+
+use std::sync::{Arc, atomic::Ordering};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    http::{HeaderValue, Method, header},
+    middleware::{self, Next},
+    response::Response,
+    routing::get,
+};
+use tower_http::{cors::CorsLayer, trace::TraceLayer};
+
+use crate::{
+    config::Origin,
+    graphql::AppSchema,
+    metrics::{REQUEST_STATEMENTS, RequestStatements},
+    state::AppState,
+};
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub state: AppState,
+    pub schema: AppSchema,
+    pub limits: Arc<crate::config::LimitsConfig>,
+}
+
+pub fn router(http: HttpState, cors_origins: &[Origin]) -> Router {
+    let body_limit = http.limits.max_body_bytes;
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphiql", get(graphiql::page))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(http.clone(), count_requests))
+        .layer(TraceLayer::new_for_http());
+    if !cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(&o.0).ok())
+            .collect();
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT]),
+        );
+    }
+    router.with_state(http)
+}
+
+/// Counts requests, and reports the database work of each in a `Server-Timing` header
+/// (`db;dur=<ms>;desc="<n> statements"`), which browsers' developer tools show.
+async fn count_requests(State(http): State<HttpState>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    // The route, not the raw path: unknown paths must not create a label each.
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let statements = Arc::new(RequestStatements::default());
+    let mut response = REQUEST_STATEMENTS
+        .scope(statements.clone(), next.run(request))
+        .await;
+    let (count, micros) = (
+        statements.count.load(Ordering::Relaxed),
+        statements.micros.load(Ordering::Relaxed),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "db;dur={:.3};desc=\"{count} statements\"",
+        micros as f64 / 1000.0
+    )) {
+        response.headers_mut().insert("server-timing", value);
+    }
+    let labels = crate::metrics::HttpLabels {
+        method,
+        path,
+        status: response.status().as_u16(),
+    };
+    http.state
+        .metrics
+        .http_requests
+        .get_or_create(&labels)
+        .inc();
+    response
+}

@@ -1,0 +1,134 @@
+//! Email texts. Every value from a user is escaped in HTML; headers are built by lettre
+//! from parsed addresses only, so nothing a user types can add a header.
+
+use html_escape::encode_text as esc;
+use lettre::message::Mailbox;
+
+use super::Email;
+
+fn layout(title: &str, body_html: &str) -> String {
+    format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;max-width:36em;margin:auto\">\
+         <h2>{}</h2>{body_html}<p style=\"color:#888;font-size:small\">Sent by introgate.</p></body></html>",
+        esc(title)
+    )
+}
+
+fn button(link: &str, label: &str) -> String {
+    format!(
+        "<p><a href=\"{}\" style=\"padding:.6em 1.2em;background:#2d6cdf;color:#fff;text-decoration:none;border-radius:4px\">{}</a></p>",
+        html_escape::encode_double_quoted_attribute(link),
+        esc(label)
+    )
+}
+
+/// What the invitee is asked to become.
+pub enum InvitedAs<'a> {
+    NetworkAdmin,
+    Ally,
+    Talent,
+    CompanyAdmin { company: &'a str },
+}
+
+pub struct Invitation<'a> {
+    pub network_id: uuid::Uuid,
+    pub network: &'a str,
+    pub to: Mailbox,
+    pub invitee_name: &'a str,
+    pub inviter_name: Option<&'a str>,
+    pub role: InvitedAs<'a>,
+    pub link: &'a str,
+    pub expires_in_days: i64,
+}
+
+pub fn invitation(invite: Invitation<'_>) -> Email {
+    let (subject, role) = match &invite.role {
+        InvitedAs::CompanyAdmin { company } => (
+            format!(
+                "You've been invited to receive introductions for {company} on {}",
+                invite.network
+            ),
+            format!(
+                "an admin of {company}, receiving introduction requests from {}",
+                invite.network
+            ),
+        ),
+        InvitedAs::NetworkAdmin => (
+            format!("You've been invited to {}", invite.network),
+            format!("a network admin of {}", invite.network),
+        ),
+        InvitedAs::Ally => (
+            format!("You've been invited to {}", invite.network),
+            format!(
+                "an ally of {}: you share your contacts to help with introductions",
+                invite.network
+            ),
+        ),
+        InvitedAs::Talent => (
+            format!("You've been invited to {}", invite.network),
+            format!("a member of {}'s talent network", invite.network),
+        ),
+    };
+    let by = invite
+        .inviter_name
+        .map(|n| format!(" {n} invited you"))
+        .unwrap_or_default();
+    let text = format!(
+        "Hi {name},\n\n{network}:{by} to join as {role}.\n\nGet started: {link}\n\nSet a password and accept the terms to join. \
+         This link works once and expires in {days} days.\n",
+        name = invite.invitee_name,
+        network = invite.network,
+        link = invite.link,
+        days = invite.expires_in_days,
+    );
+    let html = layout(
+        &subject,
+        &format!(
+            "<p>Hi {},</p><p>{}:{} to join as {}.</p>{}<p>Set a password and accept the terms to join. This link works once and expires in {} days.</p>",
+            esc(invite.invitee_name),
+            esc(invite.network),
+            esc(&by),
+            esc(&role),
+            button(invite.link, "Get started"),
+            invite.expires_in_days
+        ),
+    );
+    Email {
+        kind: "invitation",
+        network_id: Some(invite.network_id),
+        to: vec![invite.to],
+        cc: vec![],
+        bcc: vec![],
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_escaped_in_html() {
+        let email = invitation(Invitation {
+            network_id: uuid::Uuid::nil(),
+            network: "<script>alert(1)</script> Ventures",
+            to: "Ann <ann@example.com>".parse().unwrap(),
+            invitee_name: "Ann <b>",
+            inviter_name: Some("Bob & Co"),
+            role: InvitedAs::Ally,
+            link: "http://localhost:8080/invitations/igi_x\"y",
+            expires_in_days: 7,
+        });
+        assert!(!email.html.contains("<script>"));
+        assert!(email.html.contains("&lt;script&gt;"));
+        assert!(email.html.contains("Ann &lt;b&gt;"));
+        assert!(email.html.contains("Bob &amp; Co"));
+        assert!(
+            email
+                .text
+                .contains("http://localhost:8080/invitations/igi_x\"y")
+        );
+    }
+}

@@ -1,0 +1,78 @@
+//! The server's secret key, which encrypts stored third-party credentials.
+
+use std::{fmt, path::Path, str::FromStr};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use rand::RngCore;
+
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+impl FromStr for SecretKey {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bytes = STANDARD
+            .decode(text.trim())
+            .map_err(|_| "INTROGATE_SECRET_KEY must be base64".to_owned())?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
+            "INTROGATE_SECRET_KEY must be 32 bytes (base64 of 32 random bytes)".to_owned()
+        })?;
+        Ok(Self(bytes))
+    }
+}
+
+impl SecretKey {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The key kept beside a SQLite file, created once (mode 0600) if absent.
+    pub fn load_or_create_beside(database_file: &Path) -> std::io::Result<Self> {
+        let mut path = database_file.as_os_str().to_owned();
+        path.push(".secret-key");
+        let path = Path::new(&path);
+        match std::fs::read_to_string(path) {
+            Ok(text) => text.parse().map_err(|e: String| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", path.display()),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = Self::generate();
+                write_private(path, &STANDARD.encode(key.0))?;
+                Ok(key)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

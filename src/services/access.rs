@@ -1,0 +1,307 @@
+//! Who is asking, and what SPEC §4.1 lets them see and do in a network.
+//!
+//! Memberships are loaded once per request (lazily) and every rule below is a pure
+//! function of them, so checking visibility of a thousand rows costs no query.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use entities::{
+    ally, company_admin, enums::CompanyAdminStatus, enums::JobStatus, network_admin, talent,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::{
+    db::Db,
+    error::{ServiceError, ServiceResult},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    Account {
+        account_id: Uuid,
+        session_id: Uuid,
+    },
+    /// A partner tool: reads one network and subscribes to it.
+    ApiToken {
+        token_id: Uuid,
+        network_id: Uuid,
+    },
+}
+
+#[derive(Debug)]
+pub struct Actor {
+    pub principal: Principal,
+    memberships: OnceCell<Arc<Memberships>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Memberships {
+    admin_of: HashSet<Uuid>,
+    /// Active company admin roles: company → network.
+    company_admin_of: HashMap<Uuid, Uuid>,
+    /// Talent profiles: network → (talent id, verified).
+    talent_in: HashMap<Uuid, (Uuid, bool)>,
+    /// Ally profiles: network → ally id.
+    ally_in: HashMap<Uuid, Uuid>,
+}
+
+impl Memberships {
+    pub fn admin_networks(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.admin_of.iter().copied()
+    }
+
+    pub fn admin_companies(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.company_admin_of.keys().copied()
+    }
+
+    pub fn talent_profiles(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.talent_in.values().map(|(id, _)| *id)
+    }
+
+    pub fn ally_profiles(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.ally_in.values().copied()
+    }
+}
+
+impl Actor {
+    pub fn new(principal: Principal) -> Self {
+        Self {
+            principal,
+            memberships: OnceCell::new(),
+        }
+    }
+
+    pub fn anonymous() -> Self {
+        Self::new(Principal::Anonymous)
+    }
+
+    pub fn account_id(&self) -> Option<Uuid> {
+        match self.principal {
+            Principal::Account { account_id, .. } => Some(account_id),
+            _ => None,
+        }
+    }
+
+    /// The signed-in person: `UNAUTHENTICATED` when anonymous, `FORBIDDEN` for an API
+    /// token (partner tools read; they never act).
+    pub fn require_account(&self) -> ServiceResult<Uuid> {
+        match self.principal {
+            Principal::Account { account_id, .. } => Ok(account_id),
+            Principal::ApiToken { .. } => Err(ServiceError::Forbidden),
+            Principal::Anonymous => Err(ServiceError::Unauthenticated),
+        }
+    }
+
+    pub async fn memberships(&self, db: &Db) -> ServiceResult<Arc<Memberships>> {
+        let loaded = self
+            .memberships
+            .get_or_try_init(|| async {
+                load_memberships(db, self.account_id()).await.map(Arc::new)
+            })
+            .await?;
+        Ok(loaded.clone())
+    }
+
+    /// What this actor may do in one network.
+    pub async fn access(&self, db: &Db, network_id: Uuid) -> ServiceResult<NetworkAccess> {
+        let memberships = self.memberships(db).await?;
+        Ok(NetworkAccess {
+            network_id,
+            admin: memberships.admin_of.contains(&network_id),
+            api_token: matches!(self.principal, Principal::ApiToken { network_id: n, .. } if n == network_id),
+            companies: memberships
+                .company_admin_of
+                .iter()
+                .filter(|(_, n)| **n == network_id)
+                .map(|(c, _)| *c)
+                .collect(),
+            talent: memberships.talent_in.get(&network_id).copied(),
+            ally: memberships.ally_in.get(&network_id).copied(),
+        })
+    }
+}
+
+async fn load_memberships(db: &Db, account_id: Option<Uuid>) -> ServiceResult<Memberships> {
+    let Some(account_id) = account_id else {
+        return Ok(Memberships::default());
+    };
+    let conn = db.read();
+    let admin_of = network_admin::Entity::find()
+        .select_only()
+        .column(network_admin::Column::NetworkId)
+        .filter(network_admin::Column::AccountId.eq(account_id))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?;
+    let companies = company_admin::Entity::find()
+        .select_only()
+        .columns([
+            company_admin::Column::CompanyId,
+            company_admin::Column::NetworkId,
+        ])
+        .filter(company_admin::Column::AccountId.eq(account_id))
+        .filter(company_admin::Column::Status.eq(CompanyAdminStatus::Active))
+        .into_tuple::<(Uuid, Uuid)>()
+        .all(conn)
+        .await?;
+    let talent = talent::Entity::find()
+        .select_only()
+        .columns([
+            talent::Column::NetworkId,
+            talent::Column::Id,
+            talent::Column::Verified,
+        ])
+        .filter(talent::Column::AccountId.eq(account_id))
+        .into_tuple::<(Uuid, Uuid, bool)>()
+        .all(conn)
+        .await?;
+    let allies = ally::Entity::find()
+        .select_only()
+        .columns([ally::Column::NetworkId, ally::Column::Id])
+        .filter(ally::Column::AccountId.eq(account_id))
+        .into_tuple::<(Uuid, Uuid)>()
+        .all(conn)
+        .await?;
+    Ok(Memberships {
+        admin_of: admin_of.into_iter().collect(),
+        company_admin_of: companies.into_iter().collect(),
+        talent_in: talent
+            .into_iter()
+            .map(|(network, id, verified)| (network, (id, verified)))
+            .collect(),
+        ally_in: allies.into_iter().collect(),
+    })
+}
+
+/// An actor's rights in one network: the role table of SPEC §4.1 as predicates.
+#[derive(Debug, Clone)]
+pub struct NetworkAccess {
+    pub network_id: Uuid,
+    pub admin: bool,
+    pub api_token: bool,
+    /// Companies whose active admin the actor is.
+    pub companies: Vec<Uuid>,
+    /// The actor's talent profile here: (id, verified).
+    pub talent: Option<(Uuid, bool)>,
+    pub ally: Option<Uuid>,
+}
+
+/// Which talent profiles a list may show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TalentScope {
+    pub all: bool,
+    pub verified: bool,
+    pub own: Option<Uuid>,
+}
+
+impl TalentScope {
+    pub fn allows(&self, talent: &talent::Model) -> bool {
+        self.all || (self.verified && talent.verified) || self.own == Some(talent.id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.all && !self.verified && self.own.is_none()
+    }
+}
+
+/// Which jobs of one company a list may show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobScope {
+    All,
+    OpenOnly,
+    None,
+}
+
+impl JobScope {
+    pub fn allows(self, status: JobStatus) -> bool {
+        match self {
+            Self::All => true,
+            Self::OpenOnly => status == JobStatus::Open,
+            Self::None => false,
+        }
+    }
+}
+
+impl NetworkAccess {
+    /// Members see that the network exists; allies too (they chose to share with it).
+    pub fn sees_network(&self) -> bool {
+        self.admin
+            || self.api_token
+            || !self.companies.is_empty()
+            || self.talent.is_some()
+            || self.ally.is_some()
+    }
+
+    /// Network data (settings, companies, jobs): everyone but allies, who see none.
+    pub fn sees_network_data(&self) -> bool {
+        self.admin || self.api_token || !self.companies.is_empty() || self.talent.is_some()
+    }
+
+    pub fn sees_companies(&self) -> bool {
+        self.sees_network_data()
+    }
+
+    pub fn talent_scope(&self) -> TalentScope {
+        TalentScope {
+            all: self.admin || self.api_token,
+            verified: !self.companies.is_empty(),
+            own: self.talent.map(|(id, _)| id),
+        }
+    }
+
+    pub fn job_scope(&self, company_id: Uuid) -> JobScope {
+        if self.admin || self.api_token || self.companies.contains(&company_id) {
+            JobScope::All
+        } else if self.sees_network_data() {
+            JobScope::OpenOnly
+        } else {
+            JobScope::None
+        }
+    }
+
+    /// A company's admins (names, emails): network admins and the company's own admins.
+    pub fn sees_company_admins(&self, company_id: Uuid) -> bool {
+        self.admin || self.companies.contains(&company_id)
+    }
+
+    /// The team: network admins, allies, API tokens.
+    pub fn sees_team(&self) -> bool {
+        self.admin
+    }
+
+    /// An ally's profile: network admins, and the ally themself.
+    pub fn sees_ally(&self, ally: &ally::Model, account_id: Option<Uuid>) -> bool {
+        self.admin || (account_id.is_some() && ally.account_id == account_id)
+    }
+
+    /// Jobs, more admins: network admins and the company's active admins.
+    pub fn manages_company(&self, company_id: Uuid) -> bool {
+        self.admin || self.companies.contains(&company_id)
+    }
+
+    /// `NOT_FOUND` unless the actor may see the network at all.
+    pub fn require_visible(&self, field: &str) -> ServiceResult<()> {
+        if self.sees_network_data() {
+            Ok(())
+        } else {
+            Err(ServiceError::not_found(field, "network"))
+        }
+    }
+
+    /// Network admin, else `NOT_FOUND` for outsiders and `FORBIDDEN` for members.
+    pub fn require_admin(&self, field: &str) -> ServiceResult<()> {
+        if self.admin {
+            Ok(())
+        } else if self.sees_network_data() {
+            Err(ServiceError::Forbidden)
+        } else {
+            Err(ServiceError::not_found(field, "network"))
+        }
+    }
+}

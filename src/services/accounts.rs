@@ -1,0 +1,297 @@
+//! Accounts, sign-in, sessions and the API tokens of partner tools.
+
+use chrono::Duration;
+use entities::{account, api_token, network, session, talent};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::{EmailAddress, LongText, Name, Password, SecretToken, Slug, TokenHash, WebUrl},
+    error::{
+        InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
+    },
+    services::access::{Actor, Principal},
+    state::AppState,
+};
+
+pub const SESSION_PREFIX: &str = "igs_";
+pub const API_TOKEN_PREFIX: &str = "igt_";
+const SESSION_LIFETIME: Duration = Duration::days(30);
+
+/// Whom a bearer token stands for; `None` if it is unknown, revoked or expired.
+#[tracing::instrument(skip_all)]
+pub async fn authenticate(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
+    let hash = TokenHash::of(token);
+    let now = state.now();
+    if token.starts_with(SESSION_PREFIX) {
+        let found = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(hash.0))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(now))
+            .one(state.db.read())
+            .await?;
+        Ok(found.map(|s| Principal::Account {
+            account_id: s.account_id,
+            session_id: s.id,
+        }))
+    } else if token.starts_with(API_TOKEN_PREFIX) {
+        let found = api_token::Entity::find()
+            .filter(api_token::Column::TokenHash.eq(hash.0))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .one(state.db.read())
+            .await?;
+        Ok(found.map(|t| Principal::ApiToken {
+            token_id: t.id,
+            network_id: t.network_id,
+        }))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Opens a session; the token is returned once and only its hash is kept.
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    account_id: Uuid,
+) -> ServiceResult<SignedIn> {
+    let token = SecretToken::generate(SESSION_PREFIX);
+    let now = state.now();
+    let session_id = Uuid::now_v7();
+    session::ActiveModel {
+        id: Set(session_id),
+        account_id: Set(account_id),
+        token_hash: Set(token.hash().0),
+        created_at: Set(now),
+        expires_at: Set(now + SESSION_LIFETIME),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(SignedIn {
+        token,
+        account_id,
+        session_id,
+    })
+}
+
+/// A new session: the token to hand out once, and whom it signs in.
+pub struct SignedIn {
+    pub token: SecretToken,
+    pub account_id: Uuid,
+    pub session_id: Uuid,
+}
+
+impl SignedIn {
+    pub fn principal(&self) -> Principal {
+        Principal::Account {
+            account_id: self.account_id,
+            session_id: self.session_id,
+        }
+    }
+}
+
+/// The same `INVALID_CREDENTIALS` for an unknown email and a wrong password, after the
+/// same amount of work.
+#[tracing::instrument(skip_all)]
+pub async fn sign_in(state: &AppState, email: &str, password: &str) -> ServiceResult<SignedIn> {
+    let invalid = || {
+        ServiceError::user(
+            UserErrorCode::InvalidCredentials,
+            "email or password is incorrect",
+        )
+    };
+    let account = match EmailAddress::parse(email) {
+        Ok(email) => {
+            account::Entity::find()
+                .filter(account::Column::EmailKey.eq(email.key()))
+                .one(state.db.read())
+                .await?
+        }
+        Err(_) => None,
+    };
+    let verified = Password::unchecked(password)
+        .verify(account.as_ref().map(|a| a.password_hash.clone()))
+        .await;
+    let account = account.filter(|_| verified).ok_or_else(invalid)?;
+    create_session(state.db.write(), state, account.id).await
+}
+
+/// Revokes the caller's session, or every session of their account.
+pub async fn sign_out(state: &AppState, actor: &Actor, all_sessions: bool) -> ServiceResult<()> {
+    let Principal::Account {
+        account_id,
+        session_id,
+    } = actor.principal
+    else {
+        return Err(ServiceError::Unauthenticated);
+    };
+    let scope = if all_sessions {
+        session::Column::AccountId.eq(account_id)
+    } else {
+        session::Column::Id.eq(session_id)
+    };
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(state.now()))
+        .filter(scope)
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(state.db.write())
+        .await?;
+    Ok(())
+}
+
+pub async fn find_account(state: &AppState, id: Uuid) -> ServiceResult<Option<account::Model>> {
+    Ok(account::Entity::find_by_id(id).one(state.db.read()).await?)
+}
+
+/// Parsed account fields, for the several ways an account comes to be.
+pub struct NewAccount {
+    pub email: EmailAddress,
+    pub name: Name,
+    pub password: Password,
+}
+
+/// Creates an account; `DUPLICATE` if the email is taken (also under a race).
+pub async fn insert_account(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    new: NewAccount,
+    password_hash: String,
+) -> ServiceResult<account::Model> {
+    let now = state.now();
+    let inserted = account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(new.email.as_str().to_owned()),
+        email_key: Set(new.email.key()),
+        name: Set(new.name.into_string()),
+        password_hash: Set(password_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(account) => Ok(account),
+        Err(e) if is_unique_violation(&e) => Err(UserError::new(
+            UserErrorCode::Duplicate,
+            "an account with this email already exists",
+        )
+        .on("email")
+        .into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct SignUpTalent<'a> {
+    pub network_slug: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub headline: Option<&'a str>,
+    pub linkedin_url: Option<&'a str>,
+}
+
+pub struct SignedUp {
+    pub session: SignedIn,
+    pub talent: talent::Model,
+}
+
+/// Self sign-up of a professional into a network, unverified until an admin says so.
+/// An existing account may join with its own password; an email an admin already added
+/// as talent must use its invitation (it proves the address).
+#[tracing::instrument(skip_all)]
+pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> ServiceResult<SignedUp> {
+    let mut errors = InputErrors::default();
+    let slug = errors.check("networkSlug", Slug::parse(input.network_slug));
+    let name = errors.check("name", Name::parse(input.name));
+    let email = errors.check("email", EmailAddress::parse(input.email));
+    let password = errors.check("password", Password::parse(input.password));
+    let headline = errors.check("headline", input.headline.map(LongText::parse).transpose());
+    let linkedin = errors.check("linkedinUrl", WebUrl::parse_optional(input.linkedin_url));
+    errors.finish()?;
+    let (Some(slug), Some(name), Some(email), Some(password), Some(headline), Some(linkedin)) =
+        (slug, name, email, password, headline, linkedin)
+    else {
+        unreachable!("finish() returned early on any missing field")
+    };
+    let network = network::Entity::find()
+        .filter(network::Column::Slug.eq(slug.as_str()))
+        .one(state.db.read())
+        .await?
+        .ok_or_else(|| ServiceError::not_found("networkSlug", "network"))?;
+    let existing = account::Entity::find()
+        .filter(account::Column::EmailKey.eq(email.key()))
+        .one(state.db.read())
+        .await?;
+    let new_hash = match &existing {
+        Some(account) => {
+            if !password
+                .clone()
+                .verify(Some(account.password_hash.clone()))
+                .await
+            {
+                return Err(UserError::new(
+                    UserErrorCode::Duplicate,
+                    "an account with this email exists: sign up with its password",
+                )
+                .on("email")
+                .into());
+            }
+            None
+        }
+        None => Some(password.clone().hash().await?),
+    };
+    let txn = state.begin().await?;
+    let account = match (existing, new_hash) {
+        (Some(account), _) => account,
+        (None, Some(hash)) => {
+            insert_account(
+                &txn,
+                state,
+                NewAccount {
+                    email: email.clone(),
+                    name: name.clone(),
+                    password,
+                },
+                hash.0,
+            )
+            .await?
+        }
+        (None, None) => unreachable!("a hash is made for every new account"),
+    };
+    let now = state.now();
+    let inserted = talent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        network_id: Set(network.id),
+        account_id: Set(Some(account.id)),
+        name: Set(name.into_string()),
+        email: Set(email.as_str().to_owned()),
+        email_key: Set(email.key()),
+        headline: Set(headline
+            .map(LongText::into_string)
+            .filter(|h| !h.is_empty())),
+        linkedin_url: Set(linkedin.map(WebUrl::into_string)),
+        verified: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let talent = match inserted {
+        Ok(talent) => talent,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(UserError::new(
+                UserErrorCode::Duplicate,
+                "this email is already in the network's talent: use your invitation",
+            )
+            .on("email")
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let session = create_session(&txn, state, account.id).await?;
+    txn.commit().await?;
+    Ok(SignedUp { session, talent })
+}

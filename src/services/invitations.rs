@@ -1,0 +1,292 @@
+//! Invitations: single-use, expiring links that let a person join a network in a role.
+//!
+//! The token is sent by email and stored only as a hash. Redemption is one conditional
+//! update (`used_at IS NULL AND not expired`): of any number of concurrent redemptions
+//! exactly one wins. Unknown, used, revoked and expired tokens get the same error.
+
+use chrono::Duration;
+use entities::{
+    account, ally, company_admin,
+    enums::{AllyStatus, CompanyAdminStatus, InvitationKind},
+    invitation, network, network_admin, talent,
+};
+use lettre::message::Mailbox;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::{EmailAddress, Name, Password, SecretToken, TokenHash},
+    error::{InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode},
+    mail::{outbox, templates},
+    services::accounts::{self, NewAccount, SignedIn},
+    state::AppState,
+};
+
+pub const INVITATION_PREFIX: &str = "igi_";
+pub const LIFETIME: Duration = Duration::days(7);
+
+/// Who is invited, and into what.
+pub struct NewInvitation<'a> {
+    pub network: &'a network::Model,
+    pub kind: InvitationKind,
+    pub email: &'a EmailAddress,
+    pub name: &'a Name,
+    pub company_admin_id: Option<Uuid>,
+    pub ally_id: Option<Uuid>,
+    pub talent_id: Option<Uuid>,
+    pub intro_request_id: Option<Uuid>,
+    pub invited_by: Option<Uuid>,
+}
+
+/// Records an invitation and queues its email, in the caller's transaction. Earlier
+/// unused invitations for the same person and role stop working: only the newest link does.
+pub async fn invite(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    new: NewInvitation<'_>,
+    company_name: Option<&str>,
+) -> ServiceResult<invitation::Model> {
+    let now = state.now();
+    let mut earlier = invitation::Entity::update_many()
+        .col_expr(invitation::Column::RevokedAt, Expr::value(now))
+        .filter(invitation::Column::NetworkId.eq(new.network.id))
+        .filter(invitation::Column::Kind.eq(new.kind))
+        .filter(invitation::Column::EmailKey.eq(new.email.key()))
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null());
+    if let Some(company_admin_id) = new.company_admin_id {
+        earlier = earlier.filter(invitation::Column::CompanyAdminId.eq(company_admin_id));
+    }
+    earlier.exec(db).await?;
+
+    let token = SecretToken::generate(INVITATION_PREFIX);
+    let model = invitation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        network_id: Set(new.network.id),
+        kind: Set(new.kind),
+        email: Set(new.email.as_str().to_owned()),
+        email_key: Set(new.email.key()),
+        name: Set(new.name.as_str().to_owned()),
+        token_hash: Set(token.hash().0),
+        company_admin_id: Set(new.company_admin_id),
+        ally_id: Set(new.ally_id),
+        talent_id: Set(new.talent_id),
+        intro_request_id: Set(new.intro_request_id),
+        invited_by_account_id: Set(new.invited_by),
+        created_at: Set(now),
+        expires_at: Set(now + LIFETIME),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+
+    let inviter = match new.invited_by {
+        Some(id) => account::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|a| a.name),
+        None => None,
+    };
+    let role = match (new.kind, company_name) {
+        (InvitationKind::NetworkAdmin, _) => templates::InvitedAs::NetworkAdmin,
+        (InvitationKind::Ally, _) => templates::InvitedAs::Ally,
+        (InvitationKind::Talent, _) => templates::InvitedAs::Talent,
+        (InvitationKind::CompanyAdmin, company) => templates::InvitedAs::CompanyAdmin {
+            company: company.unwrap_or("your company"),
+        },
+    };
+    let link = state
+        .app_url
+        .link(&format!("invitations/{}", token.as_str()));
+    let email = templates::invitation(templates::Invitation {
+        network_id: new.network.id,
+        network: &new.network.name,
+        to: Mailbox::new(
+            Some(new.name.as_str().to_owned()),
+            new.email.address().clone(),
+        ),
+        invitee_name: new.name.as_str(),
+        inviter_name: inviter.as_deref(),
+        role,
+        link: &link,
+        expires_in_days: LIFETIME.num_days(),
+    });
+    outbox::enqueue(db, email, &state.message_domain(), now).await?;
+    Ok(model)
+}
+
+pub struct AcceptInvitation<'a> {
+    pub token: &'a str,
+    pub name: Option<&'a str>,
+    pub password: &'a str,
+    pub accept_terms: bool,
+}
+
+/// Redeems an invitation: creates the account if the email is new (or checks the existing
+/// account's password), gives the role, and signs the person in.
+#[tracing::instrument(skip_all)]
+pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceResult<SignedIn> {
+    if !input.accept_terms {
+        return Err(
+            UserError::new(UserErrorCode::TermsNotAccepted, "accept the terms to join")
+                .on("acceptTerms")
+                .into(),
+        );
+    }
+    let invalid_token = || {
+        ServiceError::from(
+            UserError::new(
+                UserErrorCode::InvalidToken,
+                "this invitation link is invalid, used or expired",
+            )
+            .on("token"),
+        )
+    };
+    let now = state.now();
+    let hash = TokenHash::of(input.token.trim());
+    let invitation = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(hash.0))
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .one(state.db.read())
+        .await?
+        .ok_or_else(invalid_token)?;
+
+    // The slow password work happens before the transaction, which stays short.
+    let existing = account::Entity::find()
+        .filter(account::Column::EmailKey.eq(&invitation.email_key))
+        .one(state.db.read())
+        .await?;
+    let new_account = match &existing {
+        Some(account) => {
+            if !Password::unchecked(input.password)
+                .verify(Some(account.password_hash.clone()))
+                .await
+            {
+                return Err(UserError::new(
+                    UserErrorCode::InvalidCredentials,
+                    "an account with this email exists: enter its password",
+                )
+                .on("password")
+                .into());
+            }
+            None
+        }
+        None => {
+            let mut errors = InputErrors::default();
+            let name = errors.check("name", Name::parse(input.name.unwrap_or(&invitation.name)));
+            let password = errors.check("password", Password::parse(input.password));
+            errors.finish()?;
+            let (Some(name), Some(password)) = (name, password) else {
+                unreachable!("finish() returned early")
+            };
+            let email = EmailAddress::parse(&invitation.email)
+                .map_err(|e| anyhow::anyhow!("stored invitation email: {e}"))?;
+            let hash = password.clone().hash().await?;
+            Some((
+                NewAccount {
+                    email,
+                    name,
+                    password,
+                },
+                hash,
+            ))
+        }
+    };
+
+    let txn = state.begin().await?;
+    let won = invitation::Entity::update_many()
+        .col_expr(invitation::Column::UsedAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(invitation.id))
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !won {
+        return Err(invalid_token());
+    }
+    let account = match (existing, new_account) {
+        (Some(account), _) => account,
+        (None, Some((new, hash))) => accounts::insert_account(&txn, state, new, hash.0).await?,
+        (None, None) => unreachable!("a new account is prepared when none exists"),
+    };
+    grant_role(&txn, state, &invitation, &account).await?;
+    let session = accounts::create_session(&txn, state, account.id).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+async fn grant_role(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    invitation: &invitation::Model,
+    account: &account::Model,
+) -> ServiceResult<()> {
+    let now = state.now();
+    let missing = |what: &str| anyhow::anyhow!("invitation {} has no {what}", invitation.id);
+    match invitation.kind {
+        InvitationKind::NetworkAdmin => {
+            let already = network_admin::Entity::find()
+                .filter(network_admin::Column::NetworkId.eq(invitation.network_id))
+                .filter(network_admin::Column::AccountId.eq(account.id))
+                .one(db)
+                .await?;
+            if already.is_none() {
+                network_admin::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    network_id: Set(invitation.network_id),
+                    account_id: Set(account.id),
+                    created_at: Set(now),
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+        InvitationKind::CompanyAdmin => {
+            let id = invitation
+                .company_admin_id
+                .ok_or_else(|| missing("company admin"))?;
+            company_admin::Entity::update_many()
+                .col_expr(
+                    company_admin::Column::Status,
+                    Expr::value(CompanyAdminStatus::Active),
+                )
+                .col_expr(company_admin::Column::AccountId, Expr::value(account.id))
+                .col_expr(company_admin::Column::AcceptedAt, Expr::value(now))
+                .col_expr(
+                    company_admin::Column::RemovedAt,
+                    Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+                )
+                .filter(company_admin::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+        }
+        InvitationKind::Ally => {
+            let id = invitation.ally_id.ok_or_else(|| missing("ally"))?;
+            ally::Entity::update_many()
+                .col_expr(ally::Column::Status, Expr::value(AllyStatus::Active))
+                .col_expr(ally::Column::AccountId, Expr::value(account.id))
+                .col_expr(ally::Column::UpdatedAt, Expr::value(now))
+                .filter(ally::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+        }
+        InvitationKind::Talent => {
+            let id = invitation.talent_id.ok_or_else(|| missing("talent"))?;
+            talent::Entity::update_many()
+                .col_expr(talent::Column::AccountId, Expr::value(account.id))
+                .col_expr(talent::Column::UpdatedAt, Expr::value(now))
+                .filter(talent::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! The rules of introgate: one module per area, each function one use case that checks
+//! permissions (via [`access`]), validates, and changes data in one transaction.
+//! Nothing here knows about GraphQL or HTTP.
+
+pub mod access;
+pub mod accounts;
+pub mod companies;
+pub mod contacts;
+pub mod invitations;
+pub mod jobs;
+pub mod networks;
+pub mod pagination;
+pub mod talent;

@@ -1,0 +1,218 @@
+//! The professionals of a network.
+
+use entities::{enums::InvitationKind, network, talent};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::{EmailAddress, LongText, Name, WebUrl},
+    error::{
+        InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
+    },
+    services::{
+        access::{Actor, NetworkAccess},
+        invitations::{self, NewInvitation},
+        pagination::{Order, Page, PageRequest, contains_pattern, fetch_page},
+    },
+    state::AppState,
+};
+
+pub async fn find(state: &AppState, id: Uuid) -> ServiceResult<Option<talent::Model>> {
+    Ok(talent::Entity::find_by_id(id).one(state.db.read()).await?)
+}
+
+pub struct NewTalent<'a> {
+    pub network_id: Uuid,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub verified: bool,
+    pub headline: Option<&'a str>,
+    pub linkedin_url: Option<&'a str>,
+}
+
+/// Adds a professional to the network and invites them to claim their profile.
+pub async fn add(
+    state: &AppState,
+    actor: &Actor,
+    input: NewTalent<'_>,
+) -> ServiceResult<talent::Model> {
+    actor.require_account()?;
+    actor
+        .access(&state.db, input.network_id)
+        .await?
+        .require_admin("networkId")?;
+    let mut errors = InputErrors::default();
+    let name = errors.check("name", Name::parse(input.name));
+    let email = errors.check("email", EmailAddress::parse(input.email));
+    let headline = errors.check("headline", input.headline.map(LongText::parse).transpose());
+    let linkedin = errors.check("linkedinUrl", WebUrl::parse_optional(input.linkedin_url));
+    errors.finish()?;
+    let (Some(name), Some(email), Some(headline), Some(linkedin)) =
+        (name, email, headline, linkedin)
+    else {
+        unreachable!()
+    };
+    let txn = state.begin().await?;
+    let network = network::Entity::find_by_id(input.network_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("networkId", "network"))?;
+    let now = state.now();
+    let inserted = talent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        network_id: Set(network.id),
+        account_id: Set(None),
+        name: Set(name.as_str().to_owned()),
+        email: Set(email.as_str().to_owned()),
+        email_key: Set(email.key()),
+        headline: Set(headline
+            .map(LongText::into_string)
+            .filter(|h| !h.is_empty())),
+        linkedin_url: Set(linkedin.map(WebUrl::into_string)),
+        verified: Set(input.verified),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let talent = match inserted {
+        Ok(talent) => talent,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(UserError::new(
+                UserErrorCode::Duplicate,
+                "this email is already in the network's talent",
+            )
+            .on("email")
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    invitations::invite(
+        &txn,
+        state,
+        NewInvitation {
+            network: &network,
+            kind: InvitationKind::Talent,
+            email: &email,
+            name: &name,
+            company_admin_id: None,
+            ally_id: None,
+            talent_id: Some(talent.id),
+            intro_request_id: None,
+            invited_by: actor.account_id(),
+        },
+        None,
+    )
+    .await?;
+    state.commit_with_email(txn).await?;
+    Ok(talent)
+}
+
+pub async fn set_verified(
+    state: &AppState,
+    actor: &Actor,
+    talent_id: Uuid,
+    verified: bool,
+) -> ServiceResult<talent::Model> {
+    actor.require_account()?;
+    let not_found = || ServiceError::not_found("talentId", "talent");
+    let talent = find(state, talent_id).await?.ok_or_else(not_found)?;
+    let access = actor.access(&state.db, talent.network_id).await?;
+    if !access.admin {
+        // Whoever can see the profile learns they may not change it; others learn nothing.
+        return Err(if access.talent_scope().allows(&talent) {
+            ServiceError::Forbidden
+        } else {
+            not_found()
+        });
+    }
+    let mut model = talent.into_active_model();
+    model.verified = Set(verified);
+    model.updated_at = Set(state.now());
+    Ok(model.update(state.db.write()).await?)
+}
+
+/// The profiles the actor may list, with the filters; `None` if they may see none.
+fn visible_select(
+    access: &NetworkAccess,
+    verified: Option<bool>,
+    search: Option<&str>,
+) -> Option<sea_orm::Select<talent::Entity>> {
+    let scope = access.talent_scope();
+    if scope.is_empty() {
+        return None;
+    }
+    let mut select = talent::Entity::find().filter(talent::Column::NetworkId.eq(access.network_id));
+    if !scope.all {
+        let mut visible = Condition::any();
+        if scope.verified {
+            visible = visible.add(talent::Column::Verified.eq(true));
+        }
+        if let Some(own) = scope.own {
+            visible = visible.add(talent::Column::Id.eq(own));
+        }
+        select = select.filter(visible);
+    }
+    if let Some(verified) = verified {
+        select = select.filter(talent::Column::Verified.eq(verified));
+    }
+    if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
+        let pattern = contains_pattern(search);
+        let like = |col: talent::Column| {
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        select = select.filter(
+            Condition::any()
+                .add(like(talent::Column::Name))
+                .add(like(talent::Column::Headline))
+                .add(like(talent::Column::EmailKey)),
+        );
+    }
+    Some(select)
+}
+
+pub async fn list(
+    state: &AppState,
+    access: &NetworkAccess,
+    verified: Option<bool>,
+    search: Option<&str>,
+    page: &PageRequest,
+) -> ServiceResult<Page<talent::Model>> {
+    let Some(select) = visible_select(access, verified, search) else {
+        return Ok(Page::empty());
+    };
+    Ok(fetch_page(
+        state.db.read(),
+        select,
+        talent::Column::Id,
+        Order::OldestFirst,
+        page,
+    )
+    .await?)
+}
+
+pub async fn count(
+    state: &AppState,
+    access: &NetworkAccess,
+    verified: Option<bool>,
+    search: Option<&str>,
+) -> ServiceResult<i64> {
+    let Some(select) = visible_select(access, verified, search) else {
+        return Ok(0);
+    };
+    Ok(select.count(state.db.read()).await? as i64)
+}
+
+/// Rows by id, oldest first (the caller has checked it may see them).
+pub async fn by_ids(state: &AppState, ids: Vec<Uuid>) -> ServiceResult<Vec<talent::Model>> {
+    Ok(talent::Entity::find()
+        .filter(talent::Column::Id.is_in(ids))
+        .order_by_asc(talent::Column::Id)
+        .all(state.db.read())
+        .await?)
+}
