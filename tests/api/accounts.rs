@@ -1,0 +1,202 @@
+//! Sign-in, sessions, sign-out, sign-up and API tokens.
+
+use serde_json::json;
+
+use crate::{
+    both_databases,
+    support::{PASSWORD, TestApp, error_code, user_error},
+};
+
+both_databases!(
+    sign_in_and_out,
+    sign_up_talent_joins_unverified,
+    api_tokens_read_but_never_act,
+    bad_tokens_are_refused
+);
+
+const VIEWER: &str = "{ viewer { account { email } } }";
+
+async fn sign_in_and_out(app: TestApp) {
+    let network = app.network("Sessions").await;
+    let wrong = app.mutate(None, "signIn", "mutation($e: String!) { signIn(input: {email: $e, password: \"wrong password\"}) { token userErrors { code message } } }", json!({ "e": network.admin_email })).await;
+    let unknown = app.mutate(None, "signIn", "mutation { signIn(input: {email: \"nobody@x.test\", password: \"whatever1\"}) { token userErrors { code message } } }", json!({})).await;
+    assert_eq!(user_error(&wrong).as_deref(), Some("INVALID_CREDENTIALS"));
+    assert_eq!(user_error(&unknown).as_deref(), Some("INVALID_CREDENTIALS"));
+    assert_eq!(
+        wrong["userErrors"][0]["message"], unknown["userErrors"][0]["message"],
+        "the answers tell which emails exist"
+    );
+
+    // Emails are case-insensitive.
+    let second = app
+        .sign_in(&network.admin_email.to_uppercase(), PASSWORD)
+        .await;
+    let viewer = app.gql(Some(&network.admin_token), VIEWER, json!({})).await;
+    assert_eq!(
+        viewer["data"]["viewer"]["account"]["email"],
+        network.admin_email
+    );
+
+    let out = app
+        .mutate(
+            Some(&network.admin_token),
+            "signOut",
+            "mutation { signOut { signedOut } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(out["signedOut"], true);
+    let after = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&network.admin_token)
+        .json(&json!({ "query": VIEWER }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    // The other session lives until every session is revoked.
+    assert!(app.gql(Some(&second), VIEWER, json!({})).await["data"]["viewer"].is_object());
+    app.mutate(
+        Some(&second),
+        "signOut",
+        "mutation { signOut(input: {allSessions: true}) { signedOut } }",
+        json!({}),
+    )
+    .await;
+    let after = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&second)
+        .json(&json!({ "query": VIEWER }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    // Anonymous: no viewer, and signing out needs a session.
+    assert!(app.gql(None, VIEWER, json!({})).await["data"]["viewer"].is_null());
+    let body = app
+        .gql(None, "mutation { signOut { signedOut } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body).as_deref(), Some("UNAUTHENTICATED"));
+}
+
+async fn sign_up_talent_joins_unverified(app: TestApp) {
+    let network = app.network("Open Door").await;
+    let sign_up = "mutation($slug: String!, $email: String!, $password: String!) { signUpTalent(input: {networkSlug: $slug, name: \"Tia\", email: $email, password: $password, headline: \"Rust engineer\", linkedinUrl: \"https://www.linkedin.com/in/tia\"}) { token talent { name verified network { name } } userErrors { field code } } }";
+    let payload = app
+        .mutate(
+            None,
+            "signUpTalent",
+            sign_up,
+            json!({ "slug": network.slug, "email": "tia@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(payload["talent"]["verified"], false);
+    assert_eq!(payload["talent"]["network"]["name"], "Open Door");
+    let token = payload["token"].as_str().unwrap();
+    let mine = app
+        .gql(
+            Some(token),
+            "{ viewer { talentProfiles { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(mine["data"]["viewer"]["talentProfiles"][0]["name"], "Tia");
+
+    // Bad input: every field at fault named, nothing created.
+    let bad = app
+        .mutate(
+            None,
+            "signUpTalent",
+            sign_up,
+            json!({ "slug": network.slug, "email": "not-an-email", "password": "short" }),
+        )
+        .await;
+    let fields: Vec<_> = bad["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"][0].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["email", "password"]);
+    assert!(bad["token"].is_null());
+    // The same email twice is a duplicate; an unknown network is not found.
+    let again = app
+        .mutate(
+            None,
+            "signUpTalent",
+            sign_up,
+            json!({ "slug": network.slug, "email": "TIA@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(user_error(&again).as_deref(), Some("DUPLICATE"));
+    let nowhere = app
+        .mutate(
+            None,
+            "signUpTalent",
+            sign_up,
+            json!({ "slug": "no-such-network", "email": "x@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(user_error(&nowhere).as_deref(), Some("NOT_FOUND"));
+    let count = app
+        .gql(
+            Some(&network.admin_token),
+            "query($id: ID!) { network(id: $id) { talent { totalCount } } }",
+            json!({ "id": network.id }),
+        )
+        .await;
+    assert_eq!(count["data"]["network"]["talent"]["totalCount"], 1);
+}
+
+async fn api_tokens_read_but_never_act(app: TestApp) {
+    let network = app.network("Partners").await;
+    app.mutate(Some(&network.admin_token), "createCompany", "mutation($n: ID!) { createCompany(input: {networkId: $n, name: \"Acme\"}) { company { id } } }", json!({ "n": network.id })).await;
+    let created = app
+        .mutate(Some(&network.admin_token), "createApiToken", "mutation($n: ID!) { createApiToken(input: {networkId: $n, name: \"ATS bridge\"}) { token apiToken { name } } }", json!({ "n": network.id }))
+        .await;
+    let token = created["token"].as_str().unwrap();
+    assert!(token.starts_with("igt_"));
+    let read = app.gql(Some(token), "query($id: ID!) { network(id: $id) { companies { totalCount } talent { totalCount } } viewer { account { id } } }", json!({ "id": network.id })).await;
+    assert_eq!(
+        read["data"]["network"]["companies"]["totalCount"], 1,
+        "{read}"
+    );
+    assert!(read["data"]["viewer"].is_null());
+    let act = app.gql(Some(token), "mutation($n: ID!) { createCompany(input: {networkId: $n, name: \"Nope\"}) { company { id } } }", json!({ "n": network.id })).await;
+    assert_eq!(error_code(&act).as_deref(), Some("FORBIDDEN"), "{act}");
+    let listed = app
+        .gql(
+            Some(&network.admin_token),
+            "query($id: ID!) { network(id: $id) { apiTokens { name } } }",
+            json!({ "id": network.id }),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["network"]["apiTokens"][0]["name"],
+        "ATS bridge"
+    );
+}
+
+async fn bad_tokens_are_refused(app: TestApp) {
+    for header in [
+        "Bearer igs_nope",
+        "Bearer igt_nope",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("authorization", header)
+            .json(&json!({ "query": VIEWER }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{header}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body).as_deref(), Some("UNAUTHENTICATED"));
+    }
+}

@@ -1,0 +1,14 @@
+//! Black-box tests: each starts the real server on 127.0.0.1:0 with its own database
+//! (SQLite always; PostgreSQL too when INTROGATE_TEST_POSTGRES_URL is set) and talks to it
+//! over real HTTP. One binary, so it links once.
+
+mod support;
+
+mod accounts;
+mod email;
+mod http_surface;
+mod invitations;
+mod js;
+mod n_plus_one;
+mod roles;
+mod schema;
