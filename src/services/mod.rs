@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod companies;
 pub mod contacts;
+pub mod emails;
 pub mod invitations;
 pub mod jobs;
 pub mod networks;

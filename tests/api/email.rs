@@ -158,3 +158,51 @@ async fn several_processes_send_each_email_once(backend: Backend) {
         .unwrap();
     assert_eq!(sent, 30);
 }
+
+/// An address the mail server refuses for good is given up at once and shown to admins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failures_are_given_up_and_shown_to_admins() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.mail.smtp_url = Some(smtp.url().parse().unwrap())
+    })
+    .await;
+    let network = app.network("Bounces").await;
+    let company = create_company(&app, &network, "Acme").await;
+    invite_company_admin(&app, &network.admin_token, &company, "rejected@acme.com").await;
+    invite_company_admin(&app, &network.admin_token, &company, "fine@acme.com").await;
+    smtp.wait_for(1).await;
+    let query = "query($id: ID!) { network(id: $id) { emails(status: [FAILED]) { totalCount nodes { to status attempts lastError } } all: emails { totalCount } } }";
+    let mut failed = json!(null);
+    for _ in 0..100 {
+        failed = app
+            .gql(
+                Some(&network.admin_token),
+                query,
+                json!({ "id": network.id }),
+            )
+            .await;
+        if failed["data"]["network"]["emails"]["totalCount"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let emails = &failed["data"]["network"]["emails"];
+    assert_eq!(emails["totalCount"], 1, "{failed}");
+    assert_eq!(
+        emails["nodes"][0]["to"][0],
+        "Casey Admin <rejected@acme.com>"
+    );
+    assert_eq!(
+        emails["nodes"][0]["attempts"], 1,
+        "a permanent refusal is not retried"
+    );
+    assert!(
+        emails["nodes"][0]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("550")
+    );
+    assert_eq!(failed["data"]["network"]["all"]["totalCount"], 2);
+    assert_eq!(smtp.received().len(), 1);
+}

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod cli;
 mod email;
 mod http_surface;
 mod invitations;

@@ -4,6 +4,7 @@
 mod account;
 mod ally;
 mod company;
+mod email;
 mod enums;
 mod job;
 mod network;
@@ -14,6 +15,7 @@ mod viewer;
 pub use account::{Account, ApiToken};
 pub use ally::Ally;
 pub use company::{Company, CompanyAdmin};
+pub use email::{EmailMessage, EmailStatus};
 pub use enums::*;
 pub use job::Job;
 pub use network::Network;

@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::network;
 
-use super::{Account, Ally, ApiToken, Company, Talent};
+use super::{Account, Ally, ApiToken, Company, EmailMessage, EmailStatus, Talent};
 use crate::{
     error::ServiceError,
     graphql::{
@@ -10,7 +10,7 @@ use crate::{
         context::ContextExt,
         ids::{GlobalId, NodeKind},
     },
-    services::{access::NetworkAccess, companies, networks, talent},
+    services::{access::NetworkAccess, companies, emails, networks, talent},
 };
 
 /// A talent network: the tenant that owns everything else.
@@ -154,6 +154,33 @@ impl Network {
             move || {
                 let (state, actor) = (state.clone(), actor.clone());
                 Box::pin(async move { networks::count_allies(&state, &actor, network_id).await })
+            },
+        ))
+    }
+
+    /// Emails the network caused, newest first, e.g. `status: [FAILED]` for those given
+    /// up (network admins only).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn emails(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] status: Vec<EmailStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<EmailMessage>> {
+        let page = page_request(first, after, last, before)?;
+        let statuses: Vec<_> = status.into_iter().map(Into::into).collect();
+        let (state, actor, network_id) = (ctx.state().clone(), ctx.actor().clone(), self.0.id);
+        let items = emails::list(&state, &actor, network_id, &statuses, &page).await?;
+        Ok(connection(
+            items,
+            |e| e.id,
+            EmailMessage,
+            move || {
+                let (state, actor, statuses) = (state.clone(), actor.clone(), statuses.clone());
+                Box::pin(async move { emails::count(&state, &actor, network_id, &statuses).await })
             },
         ))
     }

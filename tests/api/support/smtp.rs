@@ -109,8 +109,14 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
             from = command[10..].trim().trim_matches(['<', '>']).to_owned();
             "250 OK\r\n".to_owned()
         } else if upper.starts_with("RCPT TO:") {
-            recipients.push(command[8..].trim().trim_matches(['<', '>']).to_owned());
-            "250 OK\r\n".to_owned()
+            let recipient = command[8..].trim().trim_matches(['<', '>']).to_owned();
+            // A mailbox that does not exist, for tests of permanent failures.
+            if recipient.starts_with("rejected@") {
+                "550 5.1.1 no such mailbox\r\n".to_owned()
+            } else {
+                recipients.push(recipient);
+                "250 OK\r\n".to_owned()
+            }
         } else if upper == "DATA" {
             if !reply(&mut write, "354 end with <CRLF>.<CRLF>\r\n").await {
                 return;

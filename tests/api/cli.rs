@@ -1,0 +1,200 @@
+//! The binary as an operator uses it: `bootstrap`, `serve --demo`, a bad setting, SIGTERM.
+
+use std::{process::Stdio, time::Duration};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const BIN: &str = env!("CARGO_BIN_EXE_introgate");
+
+fn command(dir: &std::path::Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("INTROGATE_SECRET_KEY")
+        .env_remove("SMTP_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    command
+}
+
+#[tokio::test]
+async fn bootstrap_prints_the_new_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(dir.path())
+        .args([
+            "bootstrap",
+            "--network-name",
+            "Acme Ventures",
+            "--admin-email",
+            "ann@acme.test",
+            "--admin-password",
+            "correct horse battery",
+            "--gatekeeper",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    assert!(
+        line["networkId"].is_string() && line["accountId"].is_string(),
+        "{line}"
+    );
+    assert!(
+        dir.path().join("introgate.db.secret-key").exists(),
+        "the secret key is kept beside the database"
+    );
+    let bad = command(dir.path())
+        .args([
+            "bootstrap",
+            "--network-name",
+            " ",
+            "--admin-email",
+            "nope",
+            "--admin-password",
+            "x",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("adminEmail") && stderr.contains("networkName"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_the_start_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, mentions) in [
+        (vec!["serve", "--bind", "not-an-address"], "--bind"),
+        (
+            vec!["serve", "--database-url", "mysql://localhost/db"],
+            "--database-url",
+        ),
+        (
+            vec!["serve", "--smtp-url", "http://mail.example.com"],
+            "--smtp-url",
+        ),
+        (
+            vec![
+                "serve",
+                "--database-url",
+                "postgres://postgres@127.0.0.1:5432/test",
+            ],
+            "INTROGATE_SECRET_KEY",
+        ),
+    ] {
+        let output = tokio::time::timeout(
+            Duration::from_secs(20),
+            command(dir.path()).args(&args).output(),
+        )
+        .await
+        .expect("exits")
+        .unwrap();
+        assert!(!output.status.success(), "{args:?} started");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(mentions), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_answers_with_its_credentials_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path())
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut logins, mut address) = (Vec::new(), None);
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await
+    {
+        if let Some(rest) = line.strip_prefix("introgate listening on ") {
+            address = rest.split_whitespace().next().map(str::to_owned);
+            break;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [.., email, "password:", password] = words.as_slice() {
+            logins.push((
+                line.trim().split("  ").next().unwrap().to_owned(),
+                email.to_string(),
+                password.to_string(),
+            ));
+        }
+    }
+    let address = address.expect("the server says where it listens");
+    assert_eq!(logins.len(), 4, "{logins:?}");
+    let client = reqwest::Client::new();
+    let gql = |token: Option<String>, query: &'static str, variables: Value| {
+        let mut request = client
+            .post(format!("{address}/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let (_, email, password) = logins
+        .iter()
+        .find(|(role, ..)| role == "network admin")
+        .unwrap();
+    let signed_in = gql(None, "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token viewer { networkAdminOf { id } } } }", json!({ "e": email, "p": password })).await;
+    let token = signed_in["data"]["signIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let network = signed_in["data"]["signIn"]["viewer"]["networkAdminOf"][0]["id"].clone();
+    let counts = gql(Some(token), "query($id: ID!) { network(id: $id) { companies { totalCount nodes { hasActiveAdmin } } talent { totalCount } verified: talent(verified: true) { totalCount } allies { totalCount } } }", json!({ "id": network })).await;
+    let network = &counts["data"]["network"];
+    assert!(
+        network["companies"]["totalCount"].as_i64().unwrap() >= 6,
+        "{counts}"
+    );
+    let with_admin = network["companies"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["hasActiveAdmin"] == true)
+        .count();
+    assert!(
+        with_admin >= 1 && with_admin < 6,
+        "some companies have an active admin, some not: {counts}"
+    );
+    assert!(network["talent"]["totalCount"].as_i64().unwrap() >= 12);
+    assert!(
+        network["verified"]["totalCount"].as_i64().unwrap()
+            < network["talent"]["totalCount"].as_i64().unwrap()
+    );
+    assert_eq!(network["allies"]["totalCount"], 1);
+    for (role, email, password) in &logins {
+        let signed_in = gql(None, "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }", json!({ "e": email, "p": password })).await;
+        assert!(
+            signed_in["data"]["signIn"]["token"].is_string(),
+            "{role} cannot sign in"
+        );
+    }
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("stops after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
