@@ -167,7 +167,7 @@ async fn serve_demo_answers_with_its_credentials_and_stops_on_sigterm() {
         .filter(|c| c["hasActiveAdmin"] == true)
         .count();
     assert!(
-        with_admin >= 1 && with_admin < 6,
+        (1..6).contains(&with_admin),
         "some companies have an active admin, some not: {counts}"
     );
     assert!(network["talent"]["totalCount"].as_i64().unwrap() >= 12);
