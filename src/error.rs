@@ -58,6 +58,10 @@ impl UserError {
     pub fn not_found(field: &str, what: &str) -> Self {
         Self::new(UserErrorCode::NotFound, format!("{what} not found")).on(field)
     }
+
+    pub fn duplicate(field: &str, message: impl Into<String>) -> Self {
+        Self::new(UserErrorCode::Duplicate, message).on(field)
+    }
 }
 
 /// Deliberately not `Display`: GraphQL would otherwise turn it into a message by itself,

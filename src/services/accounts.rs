@@ -12,7 +12,10 @@ use crate::{
     error::{
         InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
     },
-    services::access::{Actor, Principal},
+    services::{
+        access::{Actor, Principal},
+        talent::{Profile, insert as insert_talent},
+    },
     state::AppState,
 };
 
@@ -174,12 +177,9 @@ pub async fn insert_account(
     .await;
     match inserted {
         Ok(account) => Ok(account),
-        Err(e) if is_unique_violation(&e) => Err(UserError::new(
-            UserErrorCode::Duplicate,
-            "an account with this email already exists",
-        )
-        .on("email")
-        .into()),
+        Err(e) if is_unique_violation(&e) => {
+            Err(UserError::duplicate("email", "an account with this email already exists").into())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -232,11 +232,10 @@ pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> Servic
                 .verify(Some(account.password_hash.clone()))
                 .await
             {
-                return Err(UserError::new(
-                    UserErrorCode::Duplicate,
+                return Err(UserError::duplicate(
+                    "email",
                     "an account with this email exists: sign up with its password",
                 )
-                .on("email")
                 .into());
             }
             None
@@ -261,36 +260,22 @@ pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> Servic
         }
         (None, None) => unreachable!("a hash is made for every new account"),
     };
-    let now = state.now();
-    let inserted = talent::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        network_id: Set(network.id),
-        account_id: Set(Some(account.id)),
-        name: Set(name.into_string()),
-        email: Set(email.as_str().to_owned()),
-        email_key: Set(email.key()),
-        headline: Set(headline
-            .map(LongText::into_string)
-            .filter(|h| !h.is_empty())),
-        linkedin_url: Set(linkedin.map(WebUrl::into_string)),
-        verified: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await;
-    let talent = match inserted {
-        Ok(talent) => talent,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(UserError::new(
-                UserErrorCode::Duplicate,
-                "this email is already in the network's talent: use your invitation",
-            )
-            .on("email")
-            .into());
-        }
-        Err(e) => return Err(e.into()),
+    let profile = Profile {
+        network_id: network.id,
+        account_id: Some(account.id),
+        name: &name,
+        email: &email,
+        headline,
+        linkedin_url: linkedin,
+        verified: false,
     };
+    let talent = insert_talent(
+        &txn,
+        state,
+        profile,
+        "this email is already in the network's talent: use your invitation",
+    )
+    .await?;
     let session = create_session(&txn, state, account.id).await?;
     txn.commit().await?;
     Ok(SignedUp { session, talent })

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::{Domain, EmailAddress, Name, WebUrl},
-    error::{InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode},
+    error::{InputErrors, ServiceError, ServiceResult, UserError},
     services::{
         access::{Actor, NetworkAccess},
         invitations::{self, NewInvitation},
@@ -148,11 +148,10 @@ pub async fn upsert_invited_admin(
         .await?;
     Ok(match existing {
         Some(admin) if admin.status == CompanyAdminStatus::Active => {
-            return Err(UserError::new(
-                UserErrorCode::Duplicate,
+            return Err(UserError::duplicate(
+                "email",
                 "this person is already an active admin of the company",
             )
-            .on("email")
             .into());
         }
         Some(admin) => {

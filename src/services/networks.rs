@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::{EmailAddress, Name, Password, SecretToken, Slug},
-    error::{InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode},
+    error::{InputErrors, ServiceError, ServiceResult, UserError},
     services::{
         access::Actor,
         accounts::{self, API_TOKEN_PREFIX, NewAccount},
@@ -249,11 +249,10 @@ pub async fn invite_team_member(
                 None => false,
             };
             if already {
-                return Err(UserError::new(
-                    UserErrorCode::Duplicate,
+                return Err(UserError::duplicate(
+                    "email",
                     "this person is already a network admin",
                 )
-                .on("email")
                 .into());
             }
             (InvitationKind::NetworkAdmin, None)
@@ -266,12 +265,9 @@ pub async fn invite_team_member(
                 .await?;
             let ally = match existing {
                 Some(ally) if ally.status == AllyStatus::Active => {
-                    return Err(UserError::new(
-                        UserErrorCode::Duplicate,
-                        "this person is already an ally",
-                    )
-                    .on("email")
-                    .into());
+                    return Err(
+                        UserError::duplicate("email", "this person is already an ally").into(),
+                    );
                 }
                 Some(ally) => {
                     let mut model = ally.into_active_model();

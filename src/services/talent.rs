@@ -2,17 +2,15 @@
 
 use entities::{enums::InvitationKind, network, talent};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
 
 use crate::{
     domain::{EmailAddress, LongText, Name, WebUrl},
-    error::{
-        InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
-    },
+    error::{InputErrors, ServiceError, ServiceResult, UserError, is_unique_violation},
     services::{
         access::{Actor, NetworkAccess},
         invitations::{self, NewInvitation},
@@ -61,36 +59,22 @@ pub async fn add(
         .one(&txn)
         .await?
         .ok_or_else(|| ServiceError::not_found("networkId", "network"))?;
-    let now = state.now();
-    let inserted = talent::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        network_id: Set(network.id),
-        account_id: Set(None),
-        name: Set(name.as_str().to_owned()),
-        email: Set(email.as_str().to_owned()),
-        email_key: Set(email.key()),
-        headline: Set(headline
-            .map(LongText::into_string)
-            .filter(|h| !h.is_empty())),
-        linkedin_url: Set(linkedin.map(WebUrl::into_string)),
-        verified: Set(input.verified),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await;
-    let talent = match inserted {
-        Ok(talent) => talent,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(UserError::new(
-                UserErrorCode::Duplicate,
-                "this email is already in the network's talent",
-            )
-            .on("email")
-            .into());
-        }
-        Err(e) => return Err(e.into()),
+    let profile = Profile {
+        network_id: network.id,
+        account_id: None,
+        name: &name,
+        email: &email,
+        headline,
+        linkedin_url: linkedin,
+        verified: input.verified,
     };
+    let talent = insert(
+        &txn,
+        state,
+        profile,
+        "this email is already in the network's talent",
+    )
+    .await?;
     invitations::invite(
         &txn,
         state,
@@ -110,6 +94,51 @@ pub async fn add(
     .await?;
     state.commit_with_email(txn).await?;
     Ok(talent)
+}
+
+/// A talent profile, parsed.
+pub struct Profile<'a> {
+    pub network_id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub name: &'a Name,
+    pub email: &'a EmailAddress,
+    pub headline: Option<LongText>,
+    pub linkedin_url: Option<WebUrl>,
+    pub verified: bool,
+}
+
+/// Adds a profile; `DUPLICATE` (with `duplicate` as message) if the email is already
+/// in the network's talent, under a race too.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    profile: Profile<'_>,
+    duplicate: &str,
+) -> ServiceResult<talent::Model> {
+    let now = state.now();
+    let inserted = talent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        network_id: Set(profile.network_id),
+        account_id: Set(profile.account_id),
+        name: Set(profile.name.as_str().to_owned()),
+        email: Set(profile.email.as_str().to_owned()),
+        email_key: Set(profile.email.key()),
+        headline: Set(profile
+            .headline
+            .map(LongText::into_string)
+            .filter(|h| !h.is_empty())),
+        linkedin_url: Set(profile.linkedin_url.map(WebUrl::into_string)),
+        verified: Set(profile.verified),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(talent) => Ok(talent),
+        Err(e) if is_unique_violation(&e) => Err(UserError::duplicate("email", duplicate).into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn set_verified(
