@@ -278,7 +278,7 @@ async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: P
     }
 
     let mut request = async_graphql::Request::new(params.query);
-    if let Some(name) = params.operation_name {
+    if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
     }
     if let Some(variables) = params.variables {
@@ -321,6 +321,9 @@ async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: P
     }
     if request_error && let Some(object) = body.as_object_mut() {
         object.remove("data");
+    }
+    if let Some(data) = body.get_mut("data") {
+        super::order::reorder(&document, params.operation_name.as_deref(), data);
     }
     Outcome {
         body,

@@ -4,6 +4,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod limits;
+mod order;
 
 use std::sync::{Arc, atomic::Ordering};
 

@@ -9,6 +9,7 @@ use crate::{
 };
 
 both_databases!(
+    response_fields_follow_the_query,
     health_readiness_and_metrics,
     graphiql_is_served_offline,
     non_json_post_runs_nothing,
@@ -269,4 +270,24 @@ async fn cors_allows_only_configured_origins() {
             .get("access-control-allow-origin")
             .is_none()
     );
+}
+
+async fn response_fields_follow_the_query(app: TestApp) {
+    let network = app.network("Order").await;
+    let query = "query($id: ID!) { zz: __typename network(id: $id) { slug ...F name } aa: __typename } fragment F on Network { id gatekeeper }";
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&network.admin_token)
+        .json(&json!({ "query": query, "variables": { "id": network.id } }))
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    let position = |key: &str| {
+        text.find(&format!("\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} missing: {text}"))
+    };
+    let order = ["zz", "network", "slug", "id", "gatekeeper", "name", "aa"].map(position);
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
 }
