@@ -13,18 +13,20 @@ pub enum NodeKind {
     ApiToken,
     Company,
     CompanyAdmin,
+    IntroRequest,
     Job,
     Network,
     Talent,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 8] = [
+    const ALL: [NodeKind; 9] = [
         Self::Account,
         Self::Ally,
         Self::ApiToken,
         Self::Company,
         Self::CompanyAdmin,
+        Self::IntroRequest,
         Self::Job,
         Self::Network,
         Self::Talent,
@@ -37,6 +39,7 @@ impl NodeKind {
             Self::ApiToken => "ApiToken",
             Self::Company => "Company",
             Self::CompanyAdmin => "CompanyAdmin",
+            Self::IntroRequest => "IntroRequest",
             Self::Job => "Job",
             Self::Network => "Network",
             Self::Talent => "Talent",

@@ -3,7 +3,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use entities::{account, ally, api_token, company, company_admin, job, network, talent};
+use entities::{
+    account, ally, api_token, company, company_admin, intro_request, intro_request_event, job,
+    network, talent,
+};
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter};
 use uuid::Uuid;
 
@@ -11,7 +14,7 @@ use super::batch::BatchLoader;
 use crate::{
     error::ServiceError,
     services::{
-        companies,
+        companies, introductions,
         jobs::{self, JobFilter},
         pagination::{Page, PageRequest},
     },
@@ -71,6 +74,7 @@ identified!(
     api_token,
     company,
     company_admin,
+    intro_request,
     job,
     network,
     talent
@@ -99,6 +103,36 @@ where
     })
 }
 
+/// Lists per parent id from a service function that returns them grouped.
+fn grouped<V, F>(state: &AppState, fetch: F) -> BatchLoader<Uuid, Vec<V>>
+where
+    V: Clone + Send + Sync + 'static,
+    F: Fn(
+            AppState,
+            Vec<Uuid>,
+        )
+            -> futures::future::BoxFuture<'static, Result<HashMap<Uuid, Vec<V>>, ServiceError>>
+        + Send
+        + Sync
+        + 'static,
+{
+    let state = state.clone();
+    let fetch = Arc::new(fetch);
+    BatchLoader::new(move |keys: Vec<Uuid>| {
+        let (state, fetch) = (state.clone(), fetch.clone());
+        Box::pin(async move {
+            let mut found = fetch(state, keys.clone()).await?;
+            Ok(keys
+                .into_iter()
+                .map(|k| {
+                    let v = found.remove(&k).unwrap_or_default();
+                    (k, v)
+                })
+                .collect())
+        })
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct JobsKey {
     pub company: Uuid,
@@ -117,6 +151,11 @@ pub struct Loaders {
     pub jobs: Arc<BatchLoader<Uuid, job::Model>>,
     pub networks: Arc<BatchLoader<Uuid, network::Model>>,
     pub talent: Arc<BatchLoader<Uuid, talent::Model>>,
+    pub intro_requests: Arc<BatchLoader<Uuid, intro_request::Model>>,
+    /// Jobs attached to each request.
+    pub intro_request_jobs: Arc<BatchLoader<Uuid, Vec<job::Model>>>,
+    /// The timeline of each request.
+    pub intro_request_events: Arc<BatchLoader<Uuid, Vec<intro_request_event::Model>>>,
     /// Admins of each company.
     pub company_admins: Arc<BatchLoader<Uuid, Vec<company_admin::Model>>>,
     /// A page of jobs for each company; one statement per distinct (filter, page).
@@ -201,6 +240,13 @@ impl Loaders {
             jobs: Arc::new(by_id::<job::Entity>(state)),
             networks: Arc::new(by_id::<network::Entity>(state)),
             talent: Arc::new(by_id::<talent::Entity>(state)),
+            intro_requests: Arc::new(by_id::<intro_request::Entity>(state)),
+            intro_request_jobs: Arc::new(grouped(state, |state, keys| {
+                Box::pin(async move { introductions::jobs_of(&state, &keys).await })
+            })),
+            intro_request_events: Arc::new(grouped(state, |state, keys| {
+                Box::pin(async move { introductions::events_of(&state, &keys).await })
+            })),
             company_admins: Arc::new(company_admins),
             job_pages: Arc::new(job_pages),
             job_counts: Arc::new(job_counts),

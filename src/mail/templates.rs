@@ -105,6 +105,154 @@ pub fn invitation(invite: Invitation<'_>) -> Email {
     }
 }
 
+/// What an email about an introduction request shows of it.
+pub struct RequestSummary<'a> {
+    pub network_id: uuid::Uuid,
+    pub network: &'a str,
+    pub talent: &'a str,
+    pub talent_headline: Option<&'a str>,
+    pub talent_linkedin: Option<&'a str>,
+    pub company: &'a str,
+    /// `true` when the talent asks to meet the company.
+    pub to_company: bool,
+    pub message: &'a str,
+    pub jobs: Vec<String>,
+    pub link: &'a str,
+}
+
+impl RequestSummary<'_> {
+    fn title(&self) -> String {
+        if self.to_company {
+            format!(
+                "{} asks for an introduction to {}",
+                self.talent, self.company
+            )
+        } else {
+            format!(
+                "{} would like to be introduced to {}",
+                self.company, self.talent
+            )
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut text = format!("{}.\n\n", self.title());
+        if let Some(headline) = self.talent_headline {
+            text += &format!("{}: {headline}\n", self.talent);
+        }
+        if let Some(linkedin) = self.talent_linkedin {
+            text += &format!("LinkedIn: {linkedin}\n");
+        }
+        if !self.jobs.is_empty() {
+            text += &format!("Jobs: {}\n", self.jobs.join(", "));
+        }
+        if !self.message.is_empty() {
+            text += &format!("\nMessage:\n{}\n", self.message);
+        }
+        text + &format!("\nSee the request: {}\n", self.link)
+    }
+
+    fn html(&self) -> String {
+        let mut html = String::new();
+        if let Some(headline) = self.talent_headline {
+            html += &format!(
+                "<p><strong>{}</strong>: {}</p>",
+                esc(self.talent),
+                esc(headline)
+            );
+        }
+        if let Some(linkedin) = self.talent_linkedin {
+            html += &format!(
+                "<p><a href=\"{}\">LinkedIn profile</a></p>",
+                html_escape::encode_double_quoted_attribute(linkedin)
+            );
+        }
+        if !self.jobs.is_empty() {
+            html += "<p>Jobs:</p><ul>";
+            for job in &self.jobs {
+                html += &format!("<li>{}</li>", esc(job));
+            }
+            html += "</ul>";
+        }
+        if !self.message.is_empty() {
+            html += &format!(
+                "<blockquote style=\"white-space:pre-wrap\">{}</blockquote>",
+                esc(self.message)
+            );
+        }
+        html + &button(self.link, "See the request")
+    }
+}
+
+/// Why network admins are asked to act on a request.
+pub enum AdminAttention {
+    NeedsReview,
+    NoCompanyAdmin,
+}
+
+/// To every network admin: a request waits for review, or its company has nobody to receive it.
+pub fn request_needs_admin(
+    summary: &RequestSummary<'_>,
+    reason: AdminAttention,
+    admins: Vec<Mailbox>,
+) -> Email {
+    let (subject, intro) = match reason {
+        AdminAttention::NeedsReview => (
+            format!("Introduction request needs review: {}", summary.title()),
+            "This request waits for a network admin's review before it is sent.".to_owned(),
+        ),
+        AdminAttention::NoCompanyAdmin => (
+            format!(
+                "{} has no company admin: {}",
+                summary.company,
+                summary.title()
+            ),
+            format!(
+                "{} has nobody to receive introductions yet. Add a point of contact to suggest the intro.",
+                summary.company
+            ),
+        ),
+    };
+    let text = format!("{intro}\n\n{}", summary.text());
+    let html = layout(
+        &subject,
+        &format!("<p>{}</p>{}", esc(&intro), summary.html()),
+    );
+    Email {
+        kind: "intro_needs_admin",
+        network_id: Some(summary.network_id),
+        to: admins,
+        cc: vec![],
+        bcc: vec![],
+        subject,
+        text,
+        html,
+    }
+}
+
+/// To the recipient(s) of a delivered request.
+pub fn request_delivered(summary: &RequestSummary<'_>, recipients: Vec<Mailbox>) -> Email {
+    let subject = format!("{} ({})", summary.title(), summary.network);
+    let text = format!("{}\nAccept or decline it in introgate.\n", summary.text());
+    let html = layout(
+        &summary.title(),
+        &format!(
+            "{}<p>Accept or decline it in introgate.</p>",
+            summary.html()
+        ),
+    );
+    Email {
+        kind: "intro_sent",
+        network_id: Some(summary.network_id),
+        to: recipients,
+        cc: vec![],
+        bcc: vec![],
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

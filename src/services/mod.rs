@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod companies;
 pub mod contacts;
 pub mod emails;
+pub mod introductions;
 pub mod invitations;
 pub mod jobs;
 pub mod networks;

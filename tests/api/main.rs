@@ -8,6 +8,7 @@ mod accounts;
 mod cli;
 mod email;
 mod http_surface;
+mod introductions;
 mod invitations;
 mod js;
 mod n_plus_one;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod companies;
+mod introductions;
 mod jobs;
 mod networks;
 mod talent;
@@ -15,6 +16,7 @@ pub struct MutationRoot(
     accounts::AccountMutations,
     networks::NetworkMutations,
     companies::CompanyMutations,
+    introductions::IntroductionMutations,
     talent::TalentMutations,
     jobs::JobMutations,
 );

@@ -38,6 +38,42 @@ impl Company {
         self.0.created_at
     }
 
+    /// Its introduction requests that the caller may see, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn intro_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] status: Vec<super::IntroStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::ListConnection<super::IntroRequest>>
+    {
+        use crate::services::introductions;
+        let page = crate::graphql::connection::page_request(first, after, last, before)?;
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        let filter = introductions::RequestFilter {
+            statuses: status.into_iter().map(Into::into).collect(),
+            company_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let state = ctx.state().clone();
+        let items = introductions::list(&state, &access, &filter, &page).await?;
+        Ok(crate::graphql::connection::connection(
+            items,
+            |r| r.id,
+            super::IntroRequest,
+            move || {
+                let (state, access, filter) = (state.clone(), access.clone(), filter.clone());
+                Box::pin(async move { introductions::count(&state, &access, &filter).await })
+            },
+        ))
+    }
+
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {
         Ok(ctx
             .loaders()

@@ -6,6 +6,7 @@ mod ally;
 mod company;
 mod email;
 mod enums;
+mod intro_request;
 mod job;
 mod network;
 mod node;
@@ -17,6 +18,9 @@ pub use ally::Ally;
 pub use company::{Company, CompanyAdmin};
 pub use email::{EmailMessage, EmailStatus};
 pub use enums::*;
+pub use intro_request::{
+    InboxCounts, InboxSection, IntroDirection, IntroRequest, IntroRequestEvent, IntroStatus,
+};
 pub use job::Job;
 pub use network::Network;
 pub use node::{Node, resolve_node};

@@ -2,7 +2,10 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::network;
 
-use super::{Account, Ally, ApiToken, Company, EmailMessage, EmailStatus, Talent};
+use super::{
+    Account, Ally, ApiToken, Company, EmailMessage, EmailStatus, InboxCounts, InboxSection,
+    IntroDirection, IntroRequest, IntroStatus, Talent,
+};
 use crate::{
     error::ServiceError,
     graphql::{
@@ -10,7 +13,7 @@ use crate::{
         context::ContextExt,
         ids::{GlobalId, NodeKind},
     },
-    services::{access::NetworkAccess, companies, emails, networks, talent},
+    services::{access::NetworkAccess, companies, emails, introductions, networks, talent},
 };
 
 /// A talent network: the tenant that owns everything else.
@@ -158,6 +161,84 @@ impl Network {
         ))
     }
 
+    /// Introduction requests the caller may see, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn intro_requests(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<IntroRequestFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<IntroRequest>> {
+        let page = page_request(first, after, last, before)?;
+        let filter = filter
+            .map(IntroRequestFilter::parse)
+            .transpose()?
+            .unwrap_or_default();
+        let access = self.access(ctx).await?;
+        let state = ctx.state().clone();
+        let items = introductions::list(&state, &access, &filter, &page).await?;
+        ctx.loaders()
+            .intro_requests
+            .prime(items.items.iter().map(|r| (r.id, r.clone())));
+        Ok(connection(
+            items,
+            |r| r.id,
+            IntroRequest,
+            move || {
+                let (state, access, filter) = (state.clone(), access.clone(), filter.clone());
+                Box::pin(async move { introductions::count(&state, &access, &filter).await })
+            },
+        ))
+    }
+
+    /// The network admins' inbox: requests that wait for them, longest waiting first
+    /// (network admins only).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn inbox(
+        &self,
+        ctx: &Context<'_>,
+        section: InboxSection,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<IntroRequest>> {
+        let page = page_request(first, after, last, before)?;
+        let access = self.access(ctx).await?;
+        let state = ctx.state().clone();
+        let items = introductions::inbox(&state, &access, section.into(), &page).await?;
+        Ok(connection(
+            items,
+            |r| r.id,
+            IntroRequest,
+            move || {
+                let (state, access) = (state.clone(), access.clone());
+                Box::pin(async move {
+                    let (in_network, out_of_network) =
+                        introductions::inbox_counts(&state, &access).await?;
+                    Ok(if section == InboxSection::InNetwork {
+                        in_network
+                    } else {
+                        out_of_network
+                    })
+                })
+            },
+        ))
+    }
+
+    /// How many requests wait in each inbox section (network admins only).
+    async fn inbox_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<InboxCounts> {
+        let (in_network, out_of_network) =
+            introductions::inbox_counts(ctx.state(), &self.access(ctx).await?).await?;
+        Ok(InboxCounts {
+            in_network,
+            out_of_network,
+        })
+    }
+
     /// Emails the network caused, newest first, e.g. `status: [FAILED]` for those given
     /// up (network admins only).
     #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
@@ -201,5 +282,32 @@ impl Network {
             .into_iter()
             .map(ApiToken)
             .collect())
+    }
+}
+
+/// Narrows `Network.introRequests`.
+#[derive(async_graphql::InputObject, Default)]
+pub struct IntroRequestFilter {
+    #[graphql(default)]
+    pub status: Vec<IntroStatus>,
+    pub direction: Option<IntroDirection>,
+    pub company_id: Option<ID>,
+    pub talent_id: Option<ID>,
+}
+
+impl IntroRequestFilter {
+    fn parse(self) -> Result<introductions::RequestFilter, crate::error::UserError> {
+        Ok(introductions::RequestFilter {
+            statuses: self.status.into_iter().map(Into::into).collect(),
+            direction: self.direction.map(Into::into),
+            company_id: self
+                .company_id
+                .map(|id| GlobalId::parse(NodeKind::Company, "filter.companyId", &id))
+                .transpose()?,
+            talent_id: self
+                .talent_id
+                .map(|id| GlobalId::parse(NodeKind::Talent, "filter.talentId", &id))
+                .transpose()?,
+        })
     }
 }

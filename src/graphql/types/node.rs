@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Interface};
 
-use super::{Account, Ally, ApiToken, Company, CompanyAdmin, Job, Network, Talent};
+use super::{Account, Ally, ApiToken, Company, CompanyAdmin, IntroRequest, Job, Network, Talent};
 use crate::graphql::{
     context::ContextExt,
     ids::{GlobalId, NodeKind},
@@ -15,6 +15,7 @@ pub enum Node {
     ApiToken(ApiToken),
     Company(Company),
     CompanyAdmin(CompanyAdmin),
+    IntroRequest(IntroRequest),
     Job(Job),
     Network(Network),
     Talent(Talent),
@@ -79,6 +80,14 @@ pub async fn resolve_node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<O
                     .sees_ally(&a, actor.account_id()) =>
             {
                 Some(Node::Ally(Ally(a)))
+            }
+            _ => None,
+        },
+        NodeKind::IntroRequest => match loaders.intro_requests.load_one(id).await? {
+            Some(r)
+                if crate::services::introductions::can_see(&access(r.network_id).await?, &r) =>
+            {
+                Some(Node::IntroRequest(IntroRequest(r)))
             }
             _ => None,
         },

@@ -1,0 +1,202 @@
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{intro_request, intro_request_event};
+
+use super::{Account, Company, CompanyAdmin, Job, Talent};
+use crate::{
+    error::ServiceError,
+    graphql::{
+        context::ContextExt,
+        ids::{GlobalId, NodeKind},
+    },
+    services::introductions,
+};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entities::enums::IntroStatus")]
+pub enum IntroStatus {
+    /// Held for a network admin's review.
+    PendingReview,
+    /// The company has no active admin to receive it.
+    AwaitingPointOfContact,
+    /// Delivered to the recipient.
+    Sent,
+    Accepted,
+    Declined,
+    Withdrawn,
+    Expired,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entities::enums::IntroDirection")]
+pub enum IntroDirection {
+    TalentToCompany,
+    CompanyToTalent,
+}
+
+/// The sections of the network admins' inbox.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::services::introductions::InboxSection")]
+pub enum InboxSection {
+    /// Requests the gatekeeper holds for review.
+    InNetwork,
+    /// Requests to companies with nobody to receive them.
+    OutOfNetwork,
+}
+
+#[derive(SimpleObject)]
+pub struct InboxCounts {
+    pub in_network: i64,
+    pub out_of_network: i64,
+}
+
+/// A request to introduce a professional and a company.
+pub struct IntroRequest(pub intro_request::Model);
+
+fn missing(what: &str, id: uuid::Uuid) -> ServiceError {
+    ServiceError::Internal(anyhow::anyhow!(
+        "intro request refers to a missing {what} {id}"
+    ))
+}
+
+#[Object]
+impl IntroRequest {
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::IntroRequest, self.0.id)
+    }
+
+    async fn direction(&self) -> IntroDirection {
+        self.0.direction.into()
+    }
+
+    async fn status(&self) -> IntroStatus {
+        self.0.status.into()
+    }
+
+    /// Where it waits in the network admins' inbox, if it does.
+    async fn inbox_section(&self) -> Option<InboxSection> {
+        introductions::InboxSection::of(self.0.status).map(Into::into)
+    }
+
+    async fn talent(&self, ctx: &Context<'_>) -> async_graphql::Result<Talent> {
+        let talent = ctx.loaders().talent.load_one(self.0.talent_id).await?;
+        Ok(Talent(
+            talent.ok_or_else(|| missing("talent", self.0.talent_id))?,
+        ))
+    }
+
+    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Company> {
+        let company = ctx.loaders().companies.load_one(self.0.company_id).await?;
+        Ok(Company(
+            company.ok_or_else(|| missing("company", self.0.company_id))?,
+        ))
+    }
+
+    /// Jobs of the company the request is about.
+    async fn jobs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Job>> {
+        Ok(ctx
+            .loaders()
+            .intro_request_jobs
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Job)
+            .collect())
+    }
+
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// Who asked.
+    async fn requested_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        Ok(ctx
+            .loaders()
+            .accounts
+            .load_one(self.0.requested_by_account_id)
+            .await?
+            .map(Account))
+    }
+
+    /// The company admin a network admin suggested while the company had none.
+    async fn point_of_contact(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<CompanyAdmin>> {
+        let Some(id) = self.0.point_of_contact_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .company_admin_rows
+            .load_one(id)
+            .await?
+            .map(CompanyAdmin))
+    }
+
+    async fn decline_reason(&self) -> Option<&str> {
+        self.0.decline_reason.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// When it was delivered to the recipient.
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+
+    /// When it was accepted, declined, withdrawn or expired.
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+
+    /// The timeline: every change of status, oldest first.
+    async fn events(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IntroRequestEvent>> {
+        Ok(ctx
+            .loaders()
+            .intro_request_events
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(IntroRequestEvent)
+            .collect())
+    }
+}
+
+/// One step of a request's timeline.
+pub struct IntroRequestEvent(pub intro_request_event::Model);
+
+#[Object]
+impl IntroRequestEvent {
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// Who made the change; `null` for the system (reminders, expiry).
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        let Some(id) = self.0.actor_account_id else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders().accounts.load_one(id).await?.map(Account))
+    }
+
+    async fn from_status(&self) -> Option<IntroStatus> {
+        self.0.from_status.map(Into::into)
+    }
+
+    async fn to_status(&self) -> IntroStatus {
+        self.0.to_status.into()
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}

@@ -1,0 +1,562 @@
+//! Introduction requests (SPEC §4.2): who may ask whom, where a new request goes, who
+//! sees it, and the network admins' inbox.
+
+use std::collections::HashMap;
+
+use entities::{
+    account, company_admin,
+    enums::{CompanyAdminStatus, IntroDirection, IntroStatus, JobStatus},
+    intro_request, intro_request_event, intro_request_job, job, network, network_admin, talent,
+};
+use lettre::message::Mailbox;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::LongText,
+    error::{
+        InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
+    },
+    mail::{outbox, templates},
+    services::{
+        access::{Actor, NetworkAccess},
+        companies,
+        pagination::{Order, Page, PageRequest, fetch_page},
+    },
+    state::AppState,
+};
+
+/// The network admins' inbox: open requests that wait for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InboxSection {
+    /// `PENDING_REVIEW`: the gatekeeper holds them.
+    InNetwork,
+    /// `AWAITING_POINT_OF_CONTACT`: the company has nobody to receive them.
+    OutOfNetwork,
+}
+
+impl InboxSection {
+    pub fn of(status: IntroStatus) -> Option<Self> {
+        match status {
+            IntroStatus::PendingReview => Some(Self::InNetwork),
+            IntroStatus::AwaitingPointOfContact => Some(Self::OutOfNetwork),
+            _ => None,
+        }
+    }
+
+    fn status(self) -> IntroStatus {
+        match self {
+            Self::InNetwork => IntroStatus::PendingReview,
+            Self::OutOfNetwork => IntroStatus::AwaitingPointOfContact,
+        }
+    }
+}
+
+/// Where a new talent → company request goes.
+pub fn route_to_company(company_has_active_admin: bool, gatekeeper: bool) -> IntroStatus {
+    if !company_has_active_admin {
+        IntroStatus::AwaitingPointOfContact
+    } else if gatekeeper {
+        IntroStatus::PendingReview
+    } else {
+        IntroStatus::Sent
+    }
+}
+
+/// Where a new company → talent request goes.
+pub fn route_to_talent(talent_verified: bool, gatekeeper: bool) -> IntroStatus {
+    if !talent_verified || gatekeeper {
+        IntroStatus::PendingReview
+    } else {
+        IntroStatus::Sent
+    }
+}
+
+/// Which requests an actor may see in a network (SPEC §4.1): everything for network admins
+/// and API tokens; for company admins their company's requests once delivered and the ones
+/// it sent; for talent their own requests, incoming ones once delivered.
+fn visible(access: &NetworkAccess) -> Option<Condition> {
+    if access.admin || access.api_token {
+        return Some(Condition::all());
+    }
+    let mut any = Condition::any();
+    let mut some = false;
+    if !access.companies.is_empty() {
+        some = true;
+        any = any.add(
+            Condition::all()
+                .add(intro_request::Column::CompanyId.is_in(access.companies.iter().copied()))
+                .add(
+                    Condition::any()
+                        .add(intro_request::Column::SentAt.is_not_null())
+                        .add(intro_request::Column::Direction.eq(IntroDirection::CompanyToTalent)),
+                ),
+        );
+    }
+    if let Some((talent_id, _)) = access.talent {
+        some = true;
+        any = any.add(
+            Condition::all()
+                .add(intro_request::Column::TalentId.eq(talent_id))
+                .add(
+                    Condition::any()
+                        .add(intro_request::Column::SentAt.is_not_null())
+                        .add(intro_request::Column::Direction.eq(IntroDirection::TalentToCompany)),
+                ),
+        );
+    }
+    some.then_some(any)
+}
+
+/// Whether the actor may see this request.
+pub fn can_see(access: &NetworkAccess, request: &intro_request::Model) -> bool {
+    if access.admin || access.api_token {
+        return true;
+    }
+    let delivered = request.sent_at.is_some();
+    (access.companies.contains(&request.company_id)
+        && (delivered || request.direction == IntroDirection::CompanyToTalent))
+        || (access.talent.is_some_and(|(id, _)| id == request.talent_id)
+            && (delivered || request.direction == IntroDirection::TalentToCompany))
+}
+
+/// Filters of a request list.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub statuses: Vec<IntroStatus>,
+    pub direction: Option<IntroDirection>,
+    pub company_id: Option<Uuid>,
+    pub talent_id: Option<Uuid>,
+}
+
+fn select(access: &NetworkAccess, filter: &RequestFilter) -> Option<Select<intro_request::Entity>> {
+    let mut select = intro_request::Entity::find()
+        .filter(intro_request::Column::NetworkId.eq(access.network_id))
+        .filter(visible(access)?);
+    if !filter.statuses.is_empty() {
+        select =
+            select.filter(intro_request::Column::Status.is_in(filter.statuses.iter().copied()));
+    }
+    if let Some(direction) = filter.direction {
+        select = select.filter(intro_request::Column::Direction.eq(direction));
+    }
+    if let Some(company) = filter.company_id {
+        select = select.filter(intro_request::Column::CompanyId.eq(company));
+    }
+    if let Some(talent) = filter.talent_id {
+        select = select.filter(intro_request::Column::TalentId.eq(talent));
+    }
+    Some(select)
+}
+
+/// Requests the actor may see, newest first.
+pub async fn list(
+    state: &AppState,
+    access: &NetworkAccess,
+    filter: &RequestFilter,
+    page: &PageRequest,
+) -> ServiceResult<Page<intro_request::Model>> {
+    let Some(select) = select(access, filter) else {
+        return Ok(Page::empty());
+    };
+    Ok(fetch_page(
+        state.db.read(),
+        select,
+        intro_request::Column::Id,
+        Order::NewestFirst,
+        page,
+    )
+    .await?)
+}
+
+pub async fn count(
+    state: &AppState,
+    access: &NetworkAccess,
+    filter: &RequestFilter,
+) -> ServiceResult<i64> {
+    let Some(select) = select(access, filter) else {
+        return Ok(0);
+    };
+    Ok(select.count(state.db.read()).await? as i64)
+}
+
+/// One section of the network admins' inbox, oldest first (the longest waiting on top);
+/// empty for everyone else.
+pub async fn inbox(
+    state: &AppState,
+    access: &NetworkAccess,
+    section: InboxSection,
+    page: &PageRequest,
+) -> ServiceResult<Page<intro_request::Model>> {
+    if !access.admin {
+        return Ok(Page::empty());
+    }
+    let select = intro_request::Entity::find()
+        .filter(intro_request::Column::NetworkId.eq(access.network_id))
+        .filter(intro_request::Column::Status.eq(section.status()));
+    Ok(fetch_page(
+        state.db.read(),
+        select,
+        intro_request::Column::Id,
+        Order::OldestFirst,
+        page,
+    )
+    .await?)
+}
+
+/// Requests waiting in each inbox section, in one statement.
+pub async fn inbox_counts(state: &AppState, access: &NetworkAccess) -> ServiceResult<(i64, i64)> {
+    if !access.admin {
+        return Ok((0, 0));
+    }
+    let counts: Vec<(IntroStatus, i64)> = intro_request::Entity::find()
+        .select_only()
+        .column(intro_request::Column::Status)
+        .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "n")
+        .filter(intro_request::Column::NetworkId.eq(access.network_id))
+        .filter(intro_request::Column::Status.is_in([
+            IntroStatus::PendingReview,
+            IntroStatus::AwaitingPointOfContact,
+        ]))
+        .group_by(intro_request::Column::Status)
+        .into_tuple()
+        .all(state.db.read())
+        .await?;
+    let of = |status| {
+        counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n)
+    };
+    Ok((
+        of(IntroStatus::PendingReview),
+        of(IntroStatus::AwaitingPointOfContact),
+    ))
+}
+
+/// Jobs attached to each request.
+pub async fn jobs_of(
+    state: &AppState,
+    requests: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, Vec<job::Model>>> {
+    let links = intro_request_job::Entity::find()
+        .filter(intro_request_job::Column::IntroRequestId.is_in(requests.iter().copied()))
+        .all(state.db.read())
+        .await?;
+    let jobs: HashMap<Uuid, job::Model> = job::Entity::find()
+        .filter(job::Column::Id.is_in(links.iter().map(|l| l.job_id)))
+        .all(state.db.read())
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect();
+    let mut by_request: HashMap<Uuid, Vec<job::Model>> = HashMap::new();
+    for link in links {
+        if let Some(job) = jobs.get(&link.job_id) {
+            by_request
+                .entry(link.intro_request_id)
+                .or_default()
+                .push(job.clone());
+        }
+    }
+    by_request
+        .values_mut()
+        .for_each(|jobs| jobs.sort_by_key(|j| j.id));
+    Ok(by_request)
+}
+
+/// The timeline of each request, oldest event first.
+pub async fn events_of(
+    state: &AppState,
+    requests: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, Vec<intro_request_event::Model>>> {
+    let events = intro_request_event::Entity::find()
+        .filter(intro_request_event::Column::IntroRequestId.is_in(requests.iter().copied()))
+        .order_by_asc(intro_request_event::Column::Id)
+        .all(state.db.read())
+        .await?;
+    let mut grouped: HashMap<Uuid, Vec<intro_request_event::Model>> = HashMap::new();
+    for event in events {
+        grouped
+            .entry(event.intro_request_id)
+            .or_default()
+            .push(event);
+    }
+    Ok(grouped)
+}
+
+pub struct NewRequest<'a> {
+    pub company_id: Uuid,
+    /// Set for company → talent requests.
+    pub talent_id: Option<Uuid>,
+    pub job_ids: &'a [Uuid],
+    pub message: &'a str,
+}
+
+/// A verified talent asks to be introduced to a company (`requestIntroToCompany`), or a
+/// company admin asks to be introduced to a talent (`requestIntroToTalent`).
+#[tracing::instrument(skip_all)]
+pub async fn request(
+    state: &AppState,
+    actor: &Actor,
+    input: NewRequest<'_>,
+) -> ServiceResult<intro_request::Model> {
+    let account_id = actor.require_account()?;
+    let (company, access) =
+        companies::visible_with_access(state, actor, input.company_id, "companyId").await?;
+    let (direction, talent) = match input.talent_id {
+        None => {
+            let Some((talent_id, verified)) = access.talent else {
+                return Err(ServiceError::Forbidden);
+            };
+            if !verified {
+                return Err(UserError::new(
+                    UserErrorCode::NotVerified,
+                    "only verified talent may request introductions",
+                )
+                .into());
+            }
+            (IntroDirection::TalentToCompany, talent_id)
+        }
+        Some(talent_id) => {
+            if !access.companies.contains(&company.id) {
+                return Err(ServiceError::Forbidden);
+            }
+            (IntroDirection::CompanyToTalent, talent_id)
+        }
+    };
+    let talent = talent::Entity::find_by_id(talent)
+        .one(state.db.read())
+        .await?
+        .filter(|t| t.network_id == company.network_id && access.talent_scope().allows(t));
+    let talent = talent.ok_or_else(|| ServiceError::not_found("talentId", "talent"))?;
+    let mut errors = InputErrors::default();
+    let message = errors.check("message", LongText::parse(input.message));
+    let jobs = job::Entity::find()
+        .filter(job::Column::Id.is_in(input.job_ids.iter().copied()))
+        .filter(job::Column::CompanyId.eq(company.id))
+        .all(state.db.read())
+        .await?;
+    if jobs.len()
+        != input
+            .job_ids
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+        || jobs.iter().any(|j| j.status != JobStatus::Open)
+    {
+        errors.push(UserError::invalid(
+            "jobIds",
+            "every job must be an open job of the company",
+        ));
+    }
+    errors.finish()?;
+    let message = message.map(LongText::into_string).unwrap_or_default();
+
+    let network = network::Entity::find_by_id(company.network_id)
+        .one(state.db.read())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("company without network"))?;
+    let active_admins = company_admin::Entity::find()
+        .filter(company_admin::Column::CompanyId.eq(company.id))
+        .filter(company_admin::Column::Status.eq(CompanyAdminStatus::Active))
+        .order_by_asc(company_admin::Column::Id)
+        .all(state.db.read())
+        .await?;
+    let status = match direction {
+        IntroDirection::TalentToCompany => {
+            route_to_company(!active_admins.is_empty(), network.gatekeeper)
+        }
+        IntroDirection::CompanyToTalent => route_to_talent(talent.verified, network.gatekeeper),
+    };
+
+    let now = state.now();
+    let txn = state.begin().await?;
+    let inserted = intro_request::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        network_id: Set(network.id),
+        direction: Set(direction),
+        talent_id: Set(talent.id),
+        company_id: Set(company.id),
+        message: Set(message.clone()),
+        status: Set(status),
+        requested_by_account_id: Set(account_id),
+        point_of_contact_id: Set(None),
+        decline_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        sent_at: Set((status == IntroStatus::Sent).then_some(now)),
+        decided_at: Set(None),
+        reminded_at: Set(None),
+    }
+    .insert(&txn)
+    .await;
+    let request = match inserted {
+        Ok(request) => request,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(UserError::new(
+                UserErrorCode::Duplicate,
+                "an open request between them already exists",
+            )
+            .on("companyId")
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for job in &jobs {
+        intro_request_job::ActiveModel {
+            intro_request_id: Set(request.id),
+            job_id: Set(job.id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    record_event(&txn, &request, Some(account_id), None, status, None, now).await?;
+
+    let link = state
+        .app_url
+        .link(&format!("intro-requests/{}", request.id));
+    let summary = templates::RequestSummary {
+        network_id: network.id,
+        network: &network.name,
+        talent: &talent.name,
+        talent_headline: talent.headline.as_deref(),
+        talent_linkedin: talent.linkedin_url.as_deref(),
+        company: &company.name,
+        to_company: direction == IntroDirection::TalentToCompany,
+        message: &message,
+        jobs: jobs.iter().map(|j| j.title.clone()).collect(),
+        link: &link,
+    };
+    let email = match status {
+        IntroStatus::PendingReview => templates::request_needs_admin(
+            &summary,
+            templates::AdminAttention::NeedsReview,
+            network_admins(&txn, network.id).await?,
+        ),
+        IntroStatus::AwaitingPointOfContact => templates::request_needs_admin(
+            &summary,
+            templates::AdminAttention::NoCompanyAdmin,
+            network_admins(&txn, network.id).await?,
+        ),
+        _ => templates::request_delivered(&summary, recipients(&request, &talent, &active_admins)),
+    };
+    if !email.to.is_empty() {
+        outbox::enqueue(&txn, email, &state.message_domain(), now).await?;
+    }
+    state.commit_with_email(txn).await?;
+    Ok(request)
+}
+
+/// Who receives a delivered request: the company's active admins, or the talent.
+fn recipients(
+    request: &intro_request::Model,
+    talent: &talent::Model,
+    company_admins: &[company_admin::Model],
+) -> Vec<Mailbox> {
+    match request.direction {
+        IntroDirection::TalentToCompany => company_admins
+            .iter()
+            .filter_map(|a| mailbox(&a.name, &a.email))
+            .collect(),
+        IntroDirection::CompanyToTalent => {
+            mailbox(&talent.name, &talent.email).into_iter().collect()
+        }
+    }
+}
+
+fn mailbox(name: &str, email: &str) -> Option<Mailbox> {
+    email
+        .parse()
+        .ok()
+        .map(|address| Mailbox::new(Some(name.to_owned()), address))
+}
+
+/// Every network admin's address.
+async fn network_admins(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+) -> ServiceResult<Vec<Mailbox>> {
+    let ids: Vec<Uuid> = network_admin::Entity::find()
+        .select_only()
+        .column(network_admin::Column::AccountId)
+        .filter(network_admin::Column::NetworkId.eq(network_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let accounts = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .order_by_asc(account::Column::Id)
+        .all(db)
+        .await?;
+    Ok(accounts
+        .iter()
+        .filter_map(|a| mailbox(&a.name, &a.email))
+        .collect())
+}
+
+/// Appends a step to the request's timeline.
+async fn record_event(
+    db: &impl ConnectionTrait,
+    request: &intro_request::Model,
+    actor: Option<Uuid>,
+    from: Option<IntroStatus>,
+    to: IntroStatus,
+    note: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    intro_request_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        network_id: Set(request.network_id),
+        intro_request_id: Set(request.id),
+        actor_account_id: Set(actor),
+        from_status: Set(from),
+        to_status: Set(to),
+        note: Set(note),
+        at: Set(at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The request, if the actor may see it.
+pub async fn visible_request(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<Option<intro_request::Model>> {
+    let Some(request) = intro_request::Entity::find_by_id(id)
+        .one(state.db.read())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let access = actor.access(&state.db, request.network_id).await?;
+    Ok(can_see(&access, &request).then_some(request))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_follows_the_spec() {
+        assert_eq!(
+            route_to_company(false, true),
+            IntroStatus::AwaitingPointOfContact
+        );
+        assert_eq!(
+            route_to_company(false, false),
+            IntroStatus::AwaitingPointOfContact
+        );
+        assert_eq!(route_to_company(true, true), IntroStatus::PendingReview);
+        assert_eq!(route_to_company(true, false), IntroStatus::Sent);
+        assert_eq!(route_to_talent(false, false), IntroStatus::PendingReview);
+        assert_eq!(route_to_talent(true, true), IntroStatus::PendingReview);
+        assert_eq!(route_to_talent(true, false), IntroStatus::Sent);
+    }
+}
