@@ -39,6 +39,8 @@ pub struct Invitation<'a> {
     pub role: InvitedAs<'a>,
     pub link: &'a str,
     pub expires_in_days: i64,
+    /// For a point of contact: the request waiting for them.
+    pub pending_request: Option<&'a str>,
 }
 
 pub fn invitation(invite: Invitation<'_>) -> Email {
@@ -73,8 +75,21 @@ pub fn invitation(invite: Invitation<'_>) -> Email {
         .inviter_name
         .map(|n| format!(" {n} invited you"))
         .unwrap_or_default();
+    let pending_text = invite
+        .pending_request
+        .map(|p| format!("An introduction request is waiting for you: {p}\n\n"))
+        .unwrap_or_default();
+    let pending_html = invite
+        .pending_request
+        .map(|p| {
+            format!(
+                "<p>An introduction request is waiting for you: {}</p>",
+                esc(p)
+            )
+        })
+        .unwrap_or_default();
     let text = format!(
-        "Hi {name},\n\n{network}:{by} to join as {role}.\n\nGet started: {link}\n\nSet a password and accept the terms to join. \
+        "Hi {name},\n\n{network}:{by} to join as {role}.\n\n{pending_text}Get started: {link}\n\nSet a password and accept the terms to join. \
          This link works once and expires in {days} days.\n",
         name = invite.invitee_name,
         network = invite.network,
@@ -84,7 +99,7 @@ pub fn invitation(invite: Invitation<'_>) -> Email {
     let html = layout(
         &subject,
         &format!(
-            "<p>Hi {},</p><p>{}:{} to join as {}.</p>{}<p>Set a password and accept the terms to join. This link works once and expires in {} days.</p>",
+            "<p>Hi {},</p><p>{}:{} to join as {}.</p>{pending_html}{}<p>Set a password and accept the terms to join. This link works once and expires in {} days.</p>",
             esc(invite.invitee_name),
             esc(invite.network),
             esc(&by),
@@ -253,6 +268,59 @@ pub fn request_delivered(summary: &RequestSummary<'_>, recipients: Vec<Mailbox>)
     }
 }
 
+/// The introduction itself: to the recipient, Cc the requester, Bcc the network admins.
+pub fn introduction(
+    summary: &RequestSummary<'_>,
+    to: Mailbox,
+    cc: Mailbox,
+    bcc: Vec<Mailbox>,
+) -> Email {
+    let subject = format!("Introduction: {} and {}", summary.talent, summary.company);
+    let intro = format!(
+        "{} and {}, meet each other: the introduction was accepted. Reply to all to continue the conversation.",
+        summary.talent, summary.company
+    );
+    let text = format!("{intro}\n\n{}", summary.text());
+    let html = layout(
+        &subject,
+        &format!("<p>{}</p>{}", esc(&intro), summary.html()),
+    );
+    Email {
+        kind: "intro_accepted",
+        network_id: Some(summary.network_id),
+        to: vec![to],
+        cc: vec![cc],
+        bcc,
+        subject,
+        text,
+        html,
+    }
+}
+
+/// To the requester, when the network tells requesters about declines.
+pub fn declined(summary: &RequestSummary<'_>, reason: Option<&str>, to: Mailbox) -> Email {
+    let subject = format!(
+        "Your introduction request was declined: {}",
+        summary.title()
+    );
+    let reason_text = reason.map(|r| format!("Reason: {r}\n")).unwrap_or_default();
+    let text = format!("{}\n{reason_text}\n{}", subject, summary.text());
+    let reason_html = reason
+        .map(|r| format!("<p>Reason: {}</p>", esc(r)))
+        .unwrap_or_default();
+    let html = layout(&subject, &format!("{reason_html}{}", summary.html()));
+    Email {
+        kind: "intro_declined",
+        network_id: Some(summary.network_id),
+        to: vec![to],
+        cc: vec![],
+        bcc: vec![],
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +336,7 @@ mod tests {
             role: InvitedAs::Ally,
             link: "http://localhost:8080/invitations/igi_x\"y",
             expires_in_days: 7,
+            pending_request: None,
         });
         assert!(!email.html.contains("<script>"));
         assert!(email.html.contains("&lt;script&gt;"));

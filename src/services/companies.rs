@@ -124,6 +124,7 @@ pub async fn invite_admin(
             talent_id: None,
             intro_request_id: None,
             invited_by: actor.account_id(),
+            pending_request: None,
         },
         Some(&company.name),
     )

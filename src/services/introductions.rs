@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use entities::{
-    account, company_admin,
+    account, company, company_admin,
     enums::{CompanyAdminStatus, IntroDirection, IntroStatus, JobStatus},
     intro_request, intro_request_event, intro_request_job, job, network, network_admin, talent,
 };
 use lettre::message::Mailbox;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -521,6 +521,538 @@ async fn record_event(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// What emails about a request show, loaded once.
+struct Context {
+    network: network::Model,
+    talent: talent::Model,
+    company: company::Model,
+    jobs: Vec<String>,
+    link: String,
+}
+
+impl Context {
+    async fn load(
+        db: &impl ConnectionTrait,
+        state: &AppState,
+        request: &intro_request::Model,
+    ) -> ServiceResult<Self> {
+        let missing = |what: &str| anyhow::anyhow!("intro request {} has no {what}", request.id);
+        let network = network::Entity::find_by_id(request.network_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| missing("network"))?;
+        let talent = talent::Entity::find_by_id(request.talent_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| missing("talent"))?;
+        let company = company::Entity::find_by_id(request.company_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| missing("company"))?;
+        let job_ids: Vec<Uuid> = intro_request_job::Entity::find()
+            .select_only()
+            .column(intro_request_job::Column::JobId)
+            .filter(intro_request_job::Column::IntroRequestId.eq(request.id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let jobs = job::Entity::find()
+            .filter(job::Column::Id.is_in(job_ids))
+            .order_by_asc(job::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|j| j.title)
+            .collect();
+        Ok(Self {
+            network,
+            talent,
+            company,
+            jobs,
+            link: state
+                .app_url
+                .link(&format!("intro-requests/{}", request.id)),
+        })
+    }
+
+    fn summary<'a>(&'a self, request: &'a intro_request::Model) -> templates::RequestSummary<'a> {
+        templates::RequestSummary {
+            network_id: self.network.id,
+            network: &self.network.name,
+            talent: &self.talent.name,
+            talent_headline: self.talent.headline.as_deref(),
+            talent_linkedin: self.talent.linkedin_url.as_deref(),
+            company: &self.company.name,
+            to_company: request.direction == IntroDirection::TalentToCompany,
+            message: &request.message,
+            jobs: self.jobs.clone(),
+            link: &self.link,
+        }
+    }
+}
+
+async fn active_admins(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> ServiceResult<Vec<company_admin::Model>> {
+    Ok(company_admin::Entity::find()
+        .filter(company_admin::Column::CompanyId.eq(company_id))
+        .filter(company_admin::Column::Status.eq(CompanyAdminStatus::Active))
+        .order_by_asc(company_admin::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Moves a request from one of `from` to `to` if it still is in one of them: of several
+/// competing decisions exactly one wins; the others get `INVALID_STATE`.
+async fn transition(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: &[IntroStatus],
+    to: IntroStatus,
+    now: chrono::DateTime<chrono::Utc>,
+    changes: impl FnOnce(
+        sea_orm::UpdateMany<intro_request::Entity>,
+    ) -> sea_orm::UpdateMany<intro_request::Entity>,
+) -> ServiceResult<intro_request::Model> {
+    let update = intro_request::Entity::update_many()
+        .col_expr(intro_request::Column::Status, Expr::value(to))
+        .col_expr(intro_request::Column::UpdatedAt, Expr::value(now))
+        .filter(intro_request::Column::Id.eq(id))
+        .filter(intro_request::Column::Status.is_in(from.iter().copied()));
+    if changes(update).exec(db).await?.rows_affected != 1 {
+        return Err(invalid_state());
+    }
+    Ok(intro_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("intro request {id} vanished"))?)
+}
+
+fn invalid_state() -> ServiceError {
+    UserError::new(
+        UserErrorCode::InvalidState,
+        "the request is no longer in a state that allows this",
+    )
+    .on("introRequestId")
+    .into()
+}
+
+/// The request and the actor's rights in its network; `NOT_FOUND` if they may not see it.
+async fn find_for(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<(intro_request::Model, NetworkAccess)> {
+    actor.require_account()?;
+    let not_found = || ServiceError::not_found("introRequestId", "introduction request");
+    let request = intro_request::Entity::find_by_id(id)
+        .one(state.db.read())
+        .await?
+        .ok_or_else(not_found)?;
+    let access = actor.access(&state.db, request.network_id).await?;
+    if !can_see(&access, &request) {
+        return Err(not_found());
+    }
+    Ok((request, access))
+}
+
+/// Delivers a request now in `SENT`: queues the email to its recipients.
+async fn deliver(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    request: &intro_request::Model,
+) -> ServiceResult<()> {
+    let context = Context::load(db, state, request).await?;
+    let admins = active_admins(db, request.company_id).await?;
+    let to = recipients(request, &context.talent, &admins);
+    if !to.is_empty() {
+        outbox::enqueue(
+            db,
+            templates::request_delivered(&context.summary(request), to),
+            &state.message_domain(),
+            state.now(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A network admin approves a request held for review: it is delivered.
+#[tracing::instrument(skip_all)]
+pub async fn make_intro(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    note: Option<&str>,
+) -> ServiceResult<intro_request::Model> {
+    let (request, access) = find_for(state, actor, id).await?;
+    if !access.admin {
+        return Err(ServiceError::Forbidden);
+    }
+    if request.status == IntroStatus::AwaitingPointOfContact {
+        return Err(UserError::new(
+            UserErrorCode::NoCompanyAdmin,
+            "the company has no company admin: add a point of contact first",
+        )
+        .on("introRequestId")
+        .into());
+    }
+    let note = parse_note(note)?;
+    let now = state.now();
+    let txn = state.begin().await?;
+    if request.direction == IntroDirection::TalentToCompany
+        && active_admins(&txn, request.company_id).await?.is_empty()
+    {
+        return Err(UserError::new(
+            UserErrorCode::NoCompanyAdmin,
+            "the company has no active company admin any more",
+        )
+        .on("introRequestId")
+        .into());
+    }
+    let sent = transition(
+        &txn,
+        id,
+        &[IntroStatus::PendingReview],
+        IntroStatus::Sent,
+        now,
+        |u| u.col_expr(intro_request::Column::SentAt, Expr::value(now)),
+    )
+    .await?;
+    record_event(
+        &txn,
+        &sent,
+        actor.account_id(),
+        Some(IntroStatus::PendingReview),
+        IntroStatus::Sent,
+        note,
+        now,
+    )
+    .await?;
+    deliver(&txn, state, &sent).await?;
+    state.commit_with_email(txn).await?;
+    Ok(sent)
+}
+
+fn parse_note(note: Option<&str>) -> ServiceResult<Option<String>> {
+    let mut errors = InputErrors::default();
+    let note = errors.check("note", note.map(LongText::parse).transpose());
+    errors.finish()?;
+    Ok(note
+        .flatten()
+        .map(LongText::into_string)
+        .filter(|n| !n.is_empty()))
+}
+
+/// A network admin names someone at a company that has nobody to receive the request: they
+/// are invited as company admin, and the request waits for them.
+#[tracing::instrument(skip_all)]
+pub async fn add_point_of_contact(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    name: &str,
+    email: &str,
+) -> ServiceResult<(intro_request::Model, company_admin::Model)> {
+    let (request, access) = find_for(state, actor, id).await?;
+    if !access.admin {
+        return Err(ServiceError::Forbidden);
+    }
+    if request.status != IntroStatus::AwaitingPointOfContact {
+        return Err(invalid_state());
+    }
+    let mut errors = InputErrors::default();
+    let name = errors.check("name", crate::domain::Name::parse(name));
+    let email = errors.check("email", crate::domain::EmailAddress::parse(email));
+    errors.finish()?;
+    let (Some(name), Some(email)) = (name, email) else {
+        unreachable!("finish() returned early")
+    };
+    let now = state.now();
+    let txn = state.begin().await?;
+    let context = Context::load(&txn, state, &request).await?;
+    let admin =
+        companies::upsert_invited_admin(&txn, state, &context.company, &name, &email).await?;
+    let updated = transition(
+        &txn,
+        id,
+        &[IntroStatus::AwaitingPointOfContact],
+        IntroStatus::AwaitingPointOfContact,
+        now,
+        |u| {
+            u.col_expr(
+                intro_request::Column::PointOfContactId,
+                Expr::value(admin.id),
+            )
+        },
+    )
+    .await?;
+    let note = format!("point of contact: {} <{}>", name.as_str(), email.as_str());
+    record_event(
+        &txn,
+        &updated,
+        actor.account_id(),
+        Some(IntroStatus::AwaitingPointOfContact),
+        IntroStatus::AwaitingPointOfContact,
+        Some(note),
+        now,
+    )
+    .await?;
+    let summary = context.summary(&updated);
+    let pending = if summary.to_company {
+        format!(
+            "{} asks for an introduction to {}.",
+            summary.talent, summary.company
+        )
+    } else {
+        format!("{} would like to meet {}.", summary.company, summary.talent)
+    };
+    crate::services::invitations::invite(
+        &txn,
+        state,
+        crate::services::invitations::NewInvitation {
+            network: &context.network,
+            kind: entities::enums::InvitationKind::CompanyAdmin,
+            email: &email,
+            name: &name,
+            company_admin_id: Some(admin.id),
+            ally_id: None,
+            talent_id: None,
+            intro_request_id: Some(updated.id),
+            invited_by: actor.account_id(),
+            pending_request: Some(pending),
+        },
+        Some(&context.company.name),
+    )
+    .await?;
+    state.commit_with_email(txn).await?;
+    Ok((updated, admin))
+}
+
+/// Called when a company admin accepts their invitation: every request of the company that
+/// waited for a point of contact is delivered (the admin's suggestion was the review).
+pub async fn deliver_awaiting(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    company_id: Uuid,
+    actor: Uuid,
+) -> ServiceResult<()> {
+    let now = state.now();
+    let waiting = intro_request::Entity::find()
+        .filter(intro_request::Column::CompanyId.eq(company_id))
+        .filter(intro_request::Column::Status.eq(IntroStatus::AwaitingPointOfContact))
+        .order_by_asc(intro_request::Column::Id)
+        .all(db)
+        .await?;
+    for request in waiting {
+        let sent = match transition(
+            db,
+            request.id,
+            &[IntroStatus::AwaitingPointOfContact],
+            IntroStatus::Sent,
+            now,
+            |u| u.col_expr(intro_request::Column::SentAt, Expr::value(now)),
+        )
+        .await
+        {
+            Ok(sent) => sent,
+            // Decided meanwhile by someone else: nothing to deliver.
+            Err(ServiceError::User(_)) => continue,
+            Err(other) => return Err(other),
+        };
+        record_event(
+            db,
+            &sent,
+            Some(actor),
+            Some(IntroStatus::AwaitingPointOfContact),
+            IntroStatus::Sent,
+            Some("a company admin joined".into()),
+            now,
+        )
+        .await?;
+        deliver(db, state, &sent).await?;
+    }
+    Ok(())
+}
+
+/// Whether the actor is the receiving side of the request.
+fn is_recipient(access: &NetworkAccess, request: &intro_request::Model) -> bool {
+    match request.direction {
+        IntroDirection::TalentToCompany => access.companies.contains(&request.company_id),
+        IntroDirection::CompanyToTalent => {
+            access.talent.is_some_and(|(id, _)| id == request.talent_id)
+        }
+    }
+}
+
+/// The recipient accepts: one email introduces both parties (network admins Bcc).
+#[tracing::instrument(skip_all)]
+pub async fn accept_intro(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<intro_request::Model> {
+    let (request, access) = find_for(state, actor, id).await?;
+    if !is_recipient(&access, &request) {
+        return Err(ServiceError::Forbidden);
+    }
+    let account_id = actor.require_account()?;
+    let now = state.now();
+    let txn = state.begin().await?;
+    let accepted = transition(
+        &txn,
+        id,
+        &[IntroStatus::Sent],
+        IntroStatus::Accepted,
+        now,
+        |u| u.col_expr(intro_request::Column::DecidedAt, Expr::value(now)),
+    )
+    .await?;
+    record_event(
+        &txn,
+        &accepted,
+        Some(account_id),
+        Some(IntroStatus::Sent),
+        IntroStatus::Accepted,
+        None,
+        now,
+    )
+    .await?;
+    let context = Context::load(&txn, state, &accepted).await?;
+    let person = |id| account::Entity::find_by_id(id).one(&txn);
+    let recipient = person(account_id)
+        .await?
+        .and_then(|a| mailbox(&a.name, &a.email));
+    let requester = person(accepted.requested_by_account_id)
+        .await?
+        .and_then(|a| mailbox(&a.name, &a.email));
+    if let (Some(to), Some(cc)) = (recipient, requester) {
+        let bcc = network_admins(&txn, accepted.network_id).await?;
+        outbox::enqueue(
+            &txn,
+            templates::introduction(&context.summary(&accepted), to, cc, bcc),
+            &state.message_domain(),
+            now,
+        )
+        .await?;
+    }
+    state.commit_with_email(txn).await?;
+    Ok(accepted)
+}
+
+/// The recipient declines a delivered request, or a network admin one that waits for them.
+#[tracing::instrument(skip_all)]
+pub async fn decline_intro(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    reason: Option<&str>,
+) -> ServiceResult<intro_request::Model> {
+    let (request, access) = find_for(state, actor, id).await?;
+    let from: &[IntroStatus] =
+        if is_recipient(&access, &request) && request.status == IntroStatus::Sent {
+            &[IntroStatus::Sent]
+        } else if access.admin {
+            &[
+                IntroStatus::PendingReview,
+                IntroStatus::AwaitingPointOfContact,
+            ]
+        } else if is_recipient(&access, &request) {
+            &[IntroStatus::Sent]
+        } else {
+            return Err(ServiceError::Forbidden);
+        };
+    let reason = parse_note(reason)?;
+    let now = state.now();
+    let txn = state.begin().await?;
+    let declined = transition(&txn, id, from, IntroStatus::Declined, now, |u| {
+        u.col_expr(intro_request::Column::DecidedAt, Expr::value(now))
+            .col_expr(
+                intro_request::Column::DeclineReason,
+                Expr::value(reason.clone()),
+            )
+    })
+    .await?;
+    record_event(
+        &txn,
+        &declined,
+        actor.account_id(),
+        Some(request.status),
+        IntroStatus::Declined,
+        reason.clone(),
+        now,
+    )
+    .await?;
+    let context = Context::load(&txn, state, &declined).await?;
+    if context.network.notify_requester_on_decline {
+        let requester = account::Entity::find_by_id(declined.requested_by_account_id)
+            .one(&txn)
+            .await?
+            .and_then(|a| mailbox(&a.name, &a.email));
+        if let Some(to) = requester {
+            outbox::enqueue(
+                &txn,
+                templates::declined(&context.summary(&declined), reason.as_deref(), to),
+                &state.message_domain(),
+                now,
+            )
+            .await?;
+        }
+    }
+    state.commit_with_email(txn).await?;
+    Ok(declined)
+}
+
+/// The requester takes back an open request.
+#[tracing::instrument(skip_all)]
+pub async fn withdraw_intro(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<intro_request::Model> {
+    let (request, _) = find_for(state, actor, id).await?;
+    let account_id = actor.require_account()?;
+    if request.requested_by_account_id != account_id {
+        return Err(ServiceError::Forbidden);
+    }
+    let now = state.now();
+    let txn = state.begin().await?;
+    let open = [
+        IntroStatus::PendingReview,
+        IntroStatus::AwaitingPointOfContact,
+        IntroStatus::Sent,
+    ];
+    let withdrawn = transition(&txn, id, &open, IntroStatus::Withdrawn, now, |u| {
+        u.col_expr(intro_request::Column::DecidedAt, Expr::value(now))
+    })
+    .await?;
+    record_event(
+        &txn,
+        &withdrawn,
+        Some(account_id),
+        Some(request.status),
+        IntroStatus::Withdrawn,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(withdrawn)
+}
+
+/// A decline reason is shown to the requester only when the network tells requesters.
+pub fn sees_decline_reason(
+    access: &NetworkAccess,
+    request: &intro_request::Model,
+    notify_requester: bool,
+    account_id: Option<Uuid>,
+) -> bool {
+    access.admin
+        || is_recipient(access, request)
+        || (notify_requester && account_id == Some(request.requested_by_account_id))
 }
 
 /// The request, if the actor may see it.

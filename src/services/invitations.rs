@@ -38,6 +38,8 @@ pub struct NewInvitation<'a> {
     pub talent_id: Option<Uuid>,
     pub intro_request_id: Option<Uuid>,
     pub invited_by: Option<Uuid>,
+    /// A line about the request waiting for a point of contact, for the email.
+    pub pending_request: Option<String>,
 }
 
 /// Records an invitation and queues its email, in the caller's transaction. Earlier
@@ -113,6 +115,7 @@ pub async fn invite(
         role,
         link: &link,
         expires_in_days: LIFETIME.num_days(),
+        pending_request: new.pending_request.as_deref(),
     });
     outbox::enqueue(db, email, &state.message_domain(), now).await?;
     Ok(model)
@@ -219,7 +222,8 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
     };
     grant_role(&txn, state, &invitation, &account).await?;
     let session = accounts::create_session(&txn, state, account.id).await?;
-    txn.commit().await?;
+    // Joining as company admin may deliver waiting requests, which sends email.
+    state.commit_with_email(txn).await?;
     Ok(session)
 }
 
@@ -267,6 +271,17 @@ async fn grant_role(
                 .filter(company_admin::Column::Id.eq(id))
                 .exec(db)
                 .await?;
+            let admin = company_admin::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| missing("company admin row"))?;
+            crate::services::introductions::deliver_awaiting(
+                db,
+                state,
+                admin.company_id,
+                account.id,
+            )
+            .await?;
         }
         InvitationKind::Ally => {
             let id = invitation.ally_id.ok_or_else(|| missing("ally"))?;

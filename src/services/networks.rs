@@ -310,6 +310,7 @@ pub async fn invite_team_member(
             talent_id: None,
             intro_request_id: None,
             invited_by: actor.account_id(),
+            pending_request: None,
         },
         None,
     )

@@ -88,6 +88,7 @@ pub async fn add(
             talent_id: Some(talent.id),
             intro_request_id: None,
             invited_by: actor.account_id(),
+            pending_request: None,
         },
         None,
     )

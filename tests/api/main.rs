@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod cli;
+mod decisions;
 mod email;
 mod http_surface;
 mod introductions;

@@ -6,7 +6,7 @@ use crate::{
         context::ContextExt,
         errors::Payload,
         ids::{GlobalId, NodeKind},
-        types::IntroRequest,
+        types::{CompanyAdmin, IntroRequest},
     },
     payload,
     services::introductions::{self, NewRequest},
@@ -43,6 +43,57 @@ fn job_ids(ids: &[ID]) -> Result<Vec<uuid::Uuid>, crate::error::UserError> {
         .map(|id| GlobalId::parse(NodeKind::Job, "jobIds", id))
         .collect()
 }
+
+#[derive(InputObject)]
+pub struct MakeIntroInput {
+    pub intro_request_id: ID,
+    /// Kept in the request's timeline.
+    pub note: Option<String>,
+}
+
+payload!(MakeIntroPayload {
+    intro_request: IntroRequest
+});
+
+#[derive(InputObject)]
+pub struct AddPointOfContactInput {
+    pub intro_request_id: ID,
+    pub name: String,
+    pub email: String,
+}
+
+payload!(AddPointOfContactPayload {
+    intro_request: IntroRequest,
+    company_admin: CompanyAdmin
+});
+
+#[derive(InputObject)]
+pub struct AcceptIntroInput {
+    pub intro_request_id: ID,
+}
+
+payload!(AcceptIntroPayload {
+    intro_request: IntroRequest
+});
+
+#[derive(InputObject)]
+pub struct DeclineIntroInput {
+    pub intro_request_id: ID,
+    pub reason: Option<String>,
+}
+
+payload!(DeclineIntroPayload {
+    intro_request: IntroRequest
+});
+
+#[derive(InputObject)]
+pub struct WithdrawIntroInput {
+    pub intro_request_id: ID,
+}
+
+payload!(WithdrawIntroPayload {
+    intro_request: IntroRequest
+});
 
 #[Object]
 impl IntroductionMutations {
@@ -98,6 +149,113 @@ impl IntroductionMutations {
         )
         .await;
         RequestIntroPayload::respond(result, |r| RequestIntroPayload {
+            intro_request: Some(IntroRequest(r)),
+            user_errors: vec![],
+        })
+    }
+
+    /// A network admin approves a request held for review; it is delivered.
+    async fn make_intro(
+        &self,
+        ctx: &Context<'_>,
+        input: MakeIntroInput,
+    ) -> async_graphql::Result<MakeIntroPayload> {
+        let id = parse_id!(
+            MakeIntroPayload,
+            IntroRequest,
+            "introRequestId",
+            input.intro_request_id
+        );
+        let result =
+            introductions::make_intro(ctx.state(), ctx.actor(), id, input.note.as_deref()).await;
+        MakeIntroPayload::respond(result, |r| MakeIntroPayload {
+            intro_request: Some(IntroRequest(r)),
+            user_errors: vec![],
+        })
+    }
+
+    /// A network admin invites someone at the company to receive a request that waits for a
+    /// point of contact; when they join, the company's waiting requests are delivered to them.
+    async fn add_point_of_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: AddPointOfContactInput,
+    ) -> async_graphql::Result<AddPointOfContactPayload> {
+        let id = parse_id!(
+            AddPointOfContactPayload,
+            IntroRequest,
+            "introRequestId",
+            input.intro_request_id
+        );
+        let result = introductions::add_point_of_contact(
+            ctx.state(),
+            ctx.actor(),
+            id,
+            &input.name,
+            &input.email,
+        )
+        .await;
+        AddPointOfContactPayload::respond(result, |(r, a)| AddPointOfContactPayload {
+            intro_request: Some(IntroRequest(r)),
+            company_admin: Some(CompanyAdmin(a)),
+            user_errors: vec![],
+        })
+    }
+
+    /// The recipient accepts: both parties are introduced by email.
+    async fn accept_intro(
+        &self,
+        ctx: &Context<'_>,
+        input: AcceptIntroInput,
+    ) -> async_graphql::Result<AcceptIntroPayload> {
+        let id = parse_id!(
+            AcceptIntroPayload,
+            IntroRequest,
+            "introRequestId",
+            input.intro_request_id
+        );
+        let result = introductions::accept_intro(ctx.state(), ctx.actor(), id).await;
+        AcceptIntroPayload::respond(result, |r| AcceptIntroPayload {
+            intro_request: Some(IntroRequest(r)),
+            user_errors: vec![],
+        })
+    }
+
+    /// The recipient declines a delivered request, or a network admin one waiting for them.
+    async fn decline_intro(
+        &self,
+        ctx: &Context<'_>,
+        input: DeclineIntroInput,
+    ) -> async_graphql::Result<DeclineIntroPayload> {
+        let id = parse_id!(
+            DeclineIntroPayload,
+            IntroRequest,
+            "introRequestId",
+            input.intro_request_id
+        );
+        let result =
+            introductions::decline_intro(ctx.state(), ctx.actor(), id, input.reason.as_deref())
+                .await;
+        DeclineIntroPayload::respond(result, |r| DeclineIntroPayload {
+            intro_request: Some(IntroRequest(r)),
+            user_errors: vec![],
+        })
+    }
+
+    /// The requester takes back an open request.
+    async fn withdraw_intro(
+        &self,
+        ctx: &Context<'_>,
+        input: WithdrawIntroInput,
+    ) -> async_graphql::Result<WithdrawIntroPayload> {
+        let id = parse_id!(
+            WithdrawIntroPayload,
+            IntroRequest,
+            "introRequestId",
+            input.intro_request_id
+        );
+        let result = introductions::withdraw_intro(ctx.state(), ctx.actor(), id).await;
+        WithdrawIntroPayload::respond(result, |r| WithdrawIntroPayload {
             intro_request: Some(IntroRequest(r)),
             user_errors: vec![],
         })

@@ -135,8 +135,19 @@ impl IntroRequest {
             .map(CompanyAdmin))
     }
 
-    async fn decline_reason(&self) -> Option<&str> {
-        self.0.decline_reason.as_deref()
+    /// Why it was declined: shown to the requester only if the network tells requesters.
+    async fn decline_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        let Some(reason) = self.0.decline_reason.as_deref() else {
+            return Ok(None);
+        };
+        let actor = ctx.actor();
+        let access = actor.access(&ctx.state().db, self.0.network_id).await?;
+        let network = ctx.loaders().networks.load_one(self.0.network_id).await?;
+        let notify = network.is_some_and(|n| n.notify_requester_on_decline);
+        Ok(
+            introductions::sees_decline_reason(&access, &self.0, notify, actor.account_id())
+                .then_some(reason),
+        )
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -368,6 +368,7 @@ pub struct TestNetwork {
 #[derive(Debug, Clone)]
 pub struct Email {
     pub to: Vec<String>,
+    pub cc: Vec<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -389,6 +390,7 @@ impl Email {
         };
         Self {
             to: addresses(message.to()),
+            cc: addresses(message.cc()),
             subject: message.subject().unwrap_or_default().to_owned(),
             text: message
                 .body_text(0)
