@@ -27,6 +27,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     mail_worker: MailWorker,
+    follow_up_interval: std::time::Duration,
     shutdown: CancellationToken,
 }
 
@@ -123,6 +124,7 @@ impl Application {
             router,
             state,
             mail_worker,
+            follow_up_interval: config.intro_follow_up_interval,
             shutdown: CancellationToken::new(),
         })
     }
@@ -153,11 +155,17 @@ impl Application {
             signals.cancel();
         });
         let worker = tokio::spawn(self.mail_worker.run(shutdown.clone()));
+        let follow_ups = tokio::spawn(crate::services::introductions::run_follow_ups(
+            self.state.clone(),
+            self.follow_up_interval,
+            shutdown.clone(),
+        ));
         let server = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let served = server.await;
         shutdown.cancel();
         let _ = worker.await;
+        let _ = follow_ups.await;
         served.context("HTTP server")
     }
 }

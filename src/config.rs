@@ -48,6 +48,10 @@ pub struct ServerConfig {
 
     #[command(flatten)]
     pub limits: LimitsConfig,
+
+    /// How often undecided requests are checked for reminders and expiry.
+    #[arg(long, env = "INTRO_FOLLOW_UP_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    pub intro_follow_up_interval: Duration,
 }
 
 #[derive(clap::Args, Debug, Clone)]

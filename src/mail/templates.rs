@@ -321,6 +321,32 @@ pub fn declined(summary: &RequestSummary<'_>, reason: Option<&str>, to: Mailbox)
     }
 }
 
+/// To the recipient(s) of a request still undecided after the network's reminder delay.
+pub fn reminder(summary: &RequestSummary<'_>, recipients: Vec<Mailbox>) -> Email {
+    let subject = format!("Reminder: {}", summary.title());
+    let text = format!(
+        "This request is still waiting for your answer.\n\n{}",
+        summary.text()
+    );
+    let html = layout(
+        &subject,
+        &format!(
+            "<p>This request is still waiting for your answer.</p>{}",
+            summary.html()
+        ),
+    );
+    Email {
+        kind: "intro_reminder",
+        network_id: Some(summary.network_id),
+        to: recipients,
+        cc: vec![],
+        bcc: vec![],
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

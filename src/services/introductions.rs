@@ -1043,6 +1043,129 @@ pub async fn withdraw_intro(
     Ok(withdrawn)
 }
 
+/// What one pass of the follow-up job did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FollowUp {
+    pub reminded: usize,
+    pub expired: usize,
+}
+
+/// Reminds recipients of requests undecided after `reminderAfterDays` (once) and expires
+/// those undecided after `introExpiryDays`. Each step is a conditional update, so with
+/// several server processes each request is reminded once and expired once.
+#[tracing::instrument(skip_all)]
+pub async fn follow_up(state: &AppState) -> ServiceResult<FollowUp> {
+    let now = state.now();
+    let mut done = FollowUp::default();
+    for network in network::Entity::find().all(state.db.read()).await? {
+        let undecided = |days: i32| {
+            intro_request::Entity::find()
+                .filter(intro_request::Column::NetworkId.eq(network.id))
+                .filter(intro_request::Column::Status.eq(IntroStatus::Sent))
+                .filter(
+                    intro_request::Column::SentAt.lte(now - chrono::Duration::days(days.into())),
+                )
+                .order_by_asc(intro_request::Column::Id)
+        };
+        for request in undecided(network.intro_expiry_days)
+            .all(state.db.read())
+            .await?
+        {
+            let txn = state.begin().await?;
+            match transition(
+                &txn,
+                request.id,
+                &[IntroStatus::Sent],
+                IntroStatus::Expired,
+                now,
+                |u| u.col_expr(intro_request::Column::DecidedAt, Expr::value(now)),
+            )
+            .await
+            {
+                Ok(expired) => {
+                    record_event(
+                        &txn,
+                        &expired,
+                        None,
+                        Some(IntroStatus::Sent),
+                        IntroStatus::Expired,
+                        None,
+                        now,
+                    )
+                    .await?;
+                    txn.commit().await?;
+                    done.expired += 1;
+                }
+                // Decided (or expired by another process) meanwhile.
+                Err(ServiceError::User(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        let due = undecided(network.reminder_after_days)
+            .filter(intro_request::Column::RemindedAt.is_null())
+            .all(state.db.read())
+            .await?;
+        for request in due {
+            let txn = state.begin().await?;
+            let claimed = intro_request::Entity::update_many()
+                .col_expr(intro_request::Column::RemindedAt, Expr::value(now))
+                .filter(intro_request::Column::Id.eq(request.id))
+                .filter(intro_request::Column::Status.eq(IntroStatus::Sent))
+                .filter(intro_request::Column::RemindedAt.is_null())
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+            if !claimed {
+                continue;
+            }
+            let context = Context::load(&txn, state, &request).await?;
+            let to = recipients(
+                &request,
+                &context.talent,
+                &active_admins(&txn, request.company_id).await?,
+            );
+            if !to.is_empty() {
+                outbox::enqueue(
+                    &txn,
+                    templates::reminder(&context.summary(&request), to),
+                    &state.message_domain(),
+                    now,
+                )
+                .await?;
+            }
+            state.commit_with_email(txn).await?;
+            done.reminded += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// Runs [`follow_up`] every `interval` until shut down.
+pub async fn run_follow_ups(
+    state: AppState,
+    interval: std::time::Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        match follow_up(&state).await {
+            Ok(done) if done != FollowUp::default() => tracing::info!(
+                reminded = done.reminded,
+                expired = done.expired,
+                "introduction follow-ups"
+            ),
+            Ok(_) => {}
+            Err(error) => {
+                let _logged = async_graphql::Error::from(error);
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
 /// A decline reason is shown to the requester only when the network tells requesters.
 pub fn sees_decline_reason(
     access: &NetworkAccess,

@@ -33,7 +33,8 @@ macro_rules! with_backends {
 with_backends!(
     out_of_network_path_as_a_user_walks_it,
     gatekeeper_path_and_refusals,
-    competing_decisions_have_one_winner
+    competing_decisions_have_one_winner,
+    undecided_requests_are_reminded_once_then_expire
 );
 
 const REQUEST: &str = "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, message: \"Hello\"}) { introRequest { id status inboxSection } userErrors { code } } }";
@@ -470,4 +471,93 @@ async fn competing_decisions_have_one_winner(backend: Backend) {
             .count();
         assert_eq!(sent, 1, "{mutation} sent {sent} emails");
     }
+}
+
+/// Reminder and expiry, driven by moving the server's clock rather than by waiting days.
+async fn undecided_requests_are_reminded_once_then_expire(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // A second server process on the same database, delivering into the same mail folder.
+    let second = app
+        .spawn_sibling(|c| c.mail.mail_dir = app.mail_dir.clone())
+        .await;
+    let network = app.network("Slow").await;
+    app.mutate(Some(&network.admin_token), "updateNetworkSettings", "mutation($n: ID!) { updateNetworkSettings(input: {networkId: $n, reminderAfterDays: 3, introExpiryDays: 10}) { network { id } } }", json!({ "n": network.id })).await;
+    let company = create_company(&app, &network, "Acme").await;
+    invite_company_admin(&app, &network.admin_token, &company, "casey@acme.com").await;
+    accept(
+        &app,
+        &app.email_to("casey@acme.com").await.invitation_token(),
+        PASSWORD,
+    )
+    .await;
+    let vera = verified_talent(&app, &network, "Vera", "vera@talent.test").await;
+    let id = app
+        .mutate(
+            Some(&vera),
+            "requestIntroToCompany",
+            REQUEST,
+            json!({ "c": company }),
+        )
+        .await["introRequest"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.email_to("casey@acme.com").await;
+    let status = || async {
+        app.gql(Some(&network.admin_token), "query($id: ID!) { node(id: $id) { ... on IntroRequest { status events { toStatus actor { id } } } } }", json!({ "id": id })).await["data"]["node"].clone()
+    };
+    let reminders = || {
+        app.delivered_files()
+            .iter()
+            .filter(|e| e.subject.starts_with("Reminder:"))
+            .count()
+    };
+
+    // Two days: nothing yet. Four days: one reminder, though two processes look.
+    for clock in [&app.clock, &second.clock] {
+        clock.advance(chrono::Duration::days(2));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(reminders(), 0);
+    for clock in [&app.clock, &second.clock] {
+        clock.advance(chrono::Duration::days(2));
+    }
+    let reminder = app.email_to("casey@acme.com").await;
+    assert!(
+        reminder
+            .subject
+            .starts_with("Reminder: Vera asks for an introduction to Acme"),
+        "{}",
+        reminder.subject
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(reminders(), 1, "reminded more than once");
+    assert_eq!(status().await["status"], "SENT");
+
+    // Eleven days: expired, by the system.
+    for clock in [&app.clock, &second.clock] {
+        clock.advance(chrono::Duration::days(7));
+    }
+    let mut node = Value::Null;
+    for _ in 0..50 {
+        node = status().await;
+        if node["status"] == "EXPIRED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(node["status"], "EXPIRED", "{node}");
+    assert_eq!(
+        node["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["toStatus"] == "EXPIRED")
+            .count(),
+        1
+    );
+    assert!(
+        node["events"][1]["actor"].is_null(),
+        "expired by the system"
+    );
 }

@@ -163,6 +163,7 @@ pub fn test_config(url: DatabaseUrl, mail_dir: PathBuf) -> ServerConfig {
         greenhouse_api_url: "http://127.0.0.1:9".parse().unwrap(),
         greenhouse_auth_url: "http://127.0.0.1:9".parse().unwrap(),
         limits: LimitsConfig::default(),
+        intro_follow_up_interval: Duration::from_millis(100),
     }
 }
 
