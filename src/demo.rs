@@ -6,8 +6,8 @@ use std::fmt;
 use chrono::Utc;
 use entities::{
     account, ally, company, company_admin,
-    enums::{AllyStatus, CompanyAdminStatus, JobStatus},
-    job, network, network_admin, talent,
+    enums::{AllyStatus, CompanyAdminStatus, IntroDirection, IntroStatus, JobStatus},
+    intro_request, intro_request_event, job, network, network_admin, talent,
 };
 use rand::{Rng, distributions::Alphanumeric};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
@@ -142,6 +142,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
         ("Product Designer", "Design"),
         ("Head of Sales", "Sales"),
     ];
+    let mut company_ids = Vec::new();
     for (index, (name, domain, admin)) in companies.into_iter().enumerate() {
         let company = company::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -154,6 +155,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
         }
         .insert(&txn)
         .await?;
+        company_ids.push(company.id);
         if let Some((admin_name, email, active)) = admin {
             let account_id = (email == "carla@acme.example").then_some(company_admin_account.id);
             company_admin::ActiveModel {
@@ -201,6 +203,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
         }
     }
 
+    let mut talent_ids = Vec::new();
     let people = [
         ("Dana Talent", "Staff engineer, distributed systems"),
         ("Eli Navarro", "Product designer, fintech"),
@@ -224,7 +227,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
                 name.split(' ').next().unwrap_or("t").to_lowercase()
             )
         };
-        talent::ActiveModel {
+        let talent = talent::ActiveModel {
             id: Set(Uuid::now_v7()),
             network_id: Set(network.id),
             account_id: Set((index == 0).then_some(talent_account.id)),
@@ -242,6 +245,125 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
         }
         .insert(&txn)
         .await?;
+        talent_ids.push(talent.id);
+    }
+    // A request in every status, so the inbox and the lists have something to show.
+    // Companies: 0 Acme (its admin Carla can sign in), 1 Globex, 2 Initech, 3 Umbrella (admin
+    // invited), 4 Hooli, 5 Stark (no admin).
+    use IntroStatus::*;
+    let dana = (talent_ids[0], talent_account.id);
+    let requests = [
+        (
+            IntroDirection::TalentToCompany,
+            dana.0,
+            company_ids[1],
+            dana.1,
+            Sent,
+            "Analytics is my thing.",
+        ),
+        (
+            IntroDirection::TalentToCompany,
+            dana.0,
+            company_ids[4],
+            dana.1,
+            AwaitingPointOfContact,
+            "Hooli's maps team looks great.",
+        ),
+        (
+            IntroDirection::TalentToCompany,
+            dana.0,
+            company_ids[0],
+            dana.1,
+            Accepted,
+            "I'd love to help Acme scale its backend.",
+        ),
+        (
+            IntroDirection::TalentToCompany,
+            dana.0,
+            company_ids[0],
+            dana.1,
+            Declined,
+            "Or perhaps your design team?",
+        ),
+        (
+            IntroDirection::TalentToCompany,
+            dana.0,
+            company_ids[5],
+            dana.1,
+            Withdrawn,
+            "Energy is the future.",
+        ),
+        (
+            IntroDirection::TalentToCompany,
+            dana.0,
+            company_ids[3],
+            dana.1,
+            Expired,
+            "Health tech, count me in.",
+        ),
+        (
+            IntroDirection::CompanyToTalent,
+            talent_ids[8],
+            company_ids[0],
+            company_admin_account.id,
+            PendingReview,
+            "We'd like to meet you.",
+        ),
+    ];
+    for (direction, talent_id, company_id, requester, status, message) in requests {
+        let sent_at = matches!(status, Sent | Accepted | Declined | Expired)
+            .then(|| now - chrono::Duration::days(if status == Expired { 31 } else { 2 }));
+        let decided_at = matches!(status, Accepted | Declined | Withdrawn | Expired).then_some(now);
+        let request = intro_request::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            network_id: Set(network.id),
+            direction: Set(direction),
+            talent_id: Set(talent_id),
+            company_id: Set(company_id),
+            message: Set(message.into()),
+            status: Set(status),
+            requested_by_account_id: Set(requester),
+            point_of_contact_id: Set(None),
+            decline_reason: Set(
+                (status == Declined).then(|| "Not hiring for this profile right now".into())
+            ),
+            created_at: Set(now - chrono::Duration::days(32)),
+            updated_at: Set(now),
+            sent_at: Set(sent_at),
+            decided_at: Set(decided_at),
+            reminded_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        let first = if status == Withdrawn || sent_at.is_some() {
+            Sent
+        } else {
+            status
+        };
+        let mut steps = vec![(None, first, Some(requester))];
+        if first != status {
+            // Acme's admin decided; the requester withdrew; the system expired.
+            let decider = match status {
+                Accepted | Declined => Some(company_admin_account.id),
+                Withdrawn => Some(requester),
+                _ => None,
+            };
+            steps.push((Some(first), status, decider));
+        }
+        for (from, to, actor) in steps {
+            intro_request_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                network_id: Set(network.id),
+                intro_request_id: Set(request.id),
+                actor_account_id: Set(actor),
+                from_status: Set(from),
+                to_status: Set(to),
+                note: Set(None),
+                at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+        }
     }
     ally::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -54,3 +54,62 @@ async fn nested_company_list_costs_the_same_at_5_and_50(app: TestApp) {
     );
     assert!(costs[0] <= 20, "bounded by the query's shape: {costs:?}");
 }
+
+both_databases!(nested_inbox_costs_the_same_at_5_and_50);
+
+const INBOX: &str = "query($id: ID!, $first: Int!) { network(id: $id) { inbox(section: OUT_OF_NETWORK, first: $first) { totalCount nodes { id message status talent { name headline } company { name hasActiveAdmin admins { email status } jobs(first: 3) { totalCount nodes { title } } } jobs { title company { name } } requestedBy { email } events { toStatus actor { name } } } } } }";
+
+async fn nested_inbox_costs_the_same_at_5_and_50(app: TestApp) {
+    let network = app.network("Busy").await;
+    let admin = Some(network.admin_token.as_str());
+    app.mutate(admin, "addTalent", "mutation($n: ID!) { addTalent(input: {networkId: $n, name: \"Vera\", email: \"vera@talent.test\", verified: true}) { talent { id } } }", json!({ "n": network.id })).await;
+    let vera = crate::invitations::accept(
+        &app,
+        &app.email_to("vera@talent.test").await.invitation_token(),
+        crate::support::PASSWORD,
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for i in 0..50 {
+        let company = create_company(&app, &network, &format!("Company {i:02}")).await;
+        // Invited, not active: the requests wait for a point of contact.
+        invite_company_admin(
+            &app,
+            &network.admin_token,
+            &company,
+            &format!("admin{i}@c.test"),
+        )
+        .await;
+        let job = app.mutate(admin, "createJob", "mutation($c: ID!) { createJob(input: {companyId: $c, title: \"Engineer\"}) { job { id } } }", json!({ "c": company })).await["job"]["id"].clone();
+        let asked = app
+            .mutate(Some(&vera), "requestIntroToCompany", "mutation($c: ID!, $j: ID!) { requestIntroToCompany(input: {companyId: $c, jobIds: [$j], message: \"Hi\"}) { introRequest { status } } }", json!({ "c": company, "j": job }))
+            .await;
+        assert_eq!(asked["introRequest"]["status"], "AWAITING_POINT_OF_CONTACT");
+    }
+    let mut costs = Vec::new();
+    for first in [5, 50] {
+        let (body, statements) = app
+            .gql_counting(
+                &network.admin_token,
+                INBOX,
+                json!({ "id": network.id, "first": first }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let nodes = body["data"]["network"]["inbox"]["nodes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(nodes.len(), first);
+        let last = &nodes[first - 1];
+        assert_eq!(last["jobs"][0]["title"], "Engineer");
+        assert_eq!(last["company"]["admins"][0]["status"], "INVITED");
+        assert_eq!(last["events"][0]["actor"]["name"], "Vera");
+        costs.push(statements);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements at 5 and 50 requests: {costs:?}"
+    );
+}
