@@ -10,25 +10,8 @@ use crate::{
     support::{
         Backend, Email, PASSWORD, TestApp, TestNetwork, error_code, smtp::SmtpServer, user_error,
     },
+    with_backends,
 };
-
-macro_rules! with_backends {
-    ($($name:ident),*) => {
-        $(mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::support::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(backend) = $crate::support::Backend::postgres() {
-                    super::$name(backend).await;
-                }
-            }
-        })*
-    };
-}
 
 with_backends!(
     out_of_network_path_as_a_user_walks_it,

@@ -10,26 +10,8 @@ use serde_json::json;
 use crate::{
     invitations::{ACCEPT, create_company, invite_company_admin},
     support::{Backend, Email, PASSWORD, TestApp, smtp::SmtpServer},
+    with_backends,
 };
-
-/// Runs a test that needs its own SMTP set-up on both databases.
-macro_rules! with_backends {
-    ($($name:ident),*) => {
-        $(mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::support::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(backend) = $crate::support::Backend::postgres() {
-                    super::$name(backend).await;
-                }
-            }
-        })*
-    };
-}
 
 with_backends!(
     invitation_arrives_over_smtp_with_a_working_link,

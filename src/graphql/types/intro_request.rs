@@ -6,6 +6,7 @@ use super::{Account, Company, CompanyAdmin, Job, Talent};
 use crate::{
     error::ServiceError,
     graphql::{
+        connection::{ListConnection, connection},
         context::ContextExt,
         ids::{GlobalId, NodeKind},
     },
@@ -48,6 +49,31 @@ pub enum InboxSection {
 pub struct InboxCounts {
     pub in_network: i64,
     pub out_of_network: i64,
+}
+
+/// The requests of a network the caller may see, filtered: `Network.introRequests`,
+/// `Company.introRequests` and `Talent.introRequests` all answer through here.
+pub async fn request_connection(
+    ctx: &Context<'_>,
+    network_id: uuid::Uuid,
+    filter: introductions::RequestFilter,
+    page: crate::services::pagination::PageRequest,
+) -> async_graphql::Result<ListConnection<IntroRequest>> {
+    let access = ctx.actor().access(&ctx.state().db, network_id).await?;
+    let state = ctx.state().clone();
+    let items = introductions::list(&state, &access, &filter, &page).await?;
+    ctx.loaders()
+        .intro_requests
+        .prime(items.items.iter().map(|r| (r.id, r.clone())));
+    Ok(connection(
+        items,
+        |r| r.id,
+        IntroRequest,
+        move || {
+            let (state, access, filter) = (state.clone(), access.clone(), filter.clone());
+            Box::pin(async move { introductions::count(&state, &access, &filter).await })
+        },
+    ))
 }
 
 /// A request to introduce a professional and a company.

@@ -6,7 +6,7 @@ mod ally;
 mod company;
 mod email;
 mod enums;
-mod intro_request;
+pub(crate) mod intro_request;
 mod job;
 mod network;
 mod node;

@@ -177,21 +177,7 @@ impl Network {
             .map(IntroRequestFilter::parse)
             .transpose()?
             .unwrap_or_default();
-        let access = self.access(ctx).await?;
-        let state = ctx.state().clone();
-        let items = introductions::list(&state, &access, &filter, &page).await?;
-        ctx.loaders()
-            .intro_requests
-            .prime(items.items.iter().map(|r| (r.id, r.clone())));
-        Ok(connection(
-            items,
-            |r| r.id,
-            IntroRequest,
-            move || {
-                let (state, access, filter) = (state.clone(), access.clone(), filter.clone());
-                Box::pin(async move { introductions::count(&state, &access, &filter).await })
-            },
-        ))
+        super::intro_request::request_connection(ctx, self.0.id, filter, page).await
     }
 
     /// The network admins' inbox: requests that wait for them, longest waiting first

@@ -59,28 +59,13 @@ impl Talent {
         before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::ListConnection<super::IntroRequest>>
     {
-        use crate::services::introductions;
         let page = crate::graphql::connection::page_request(first, after, last, before)?;
-        let access = ctx
-            .actor()
-            .access(&ctx.state().db, self.0.network_id)
-            .await?;
-        let filter = introductions::RequestFilter {
+        let filter = crate::services::introductions::RequestFilter {
             statuses: status.into_iter().map(Into::into).collect(),
             talent_id: Some(self.0.id),
             ..Default::default()
         };
-        let state = ctx.state().clone();
-        let items = introductions::list(&state, &access, &filter, &page).await?;
-        Ok(crate::graphql::connection::connection(
-            items,
-            |r| r.id,
-            super::IntroRequest,
-            move || {
-                let (state, access, filter) = (state.clone(), access.clone(), filter.clone());
-                Box::pin(async move { introductions::count(&state, &access, &filter).await })
-            },
-        ))
+        super::intro_request::request_connection(ctx, self.0.network_id, filter, page).await
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {

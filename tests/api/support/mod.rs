@@ -36,6 +36,27 @@ macro_rules! both_databases {
     };
 }
 
+/// Like `both_databases!`, for an `async fn name(backend: Backend)` that starts its own
+/// app (with an SMTP server, several processes…).
+#[macro_export]
+macro_rules! with_backends {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::support::Backend::postgres() {
+                    super::$name(backend).await;
+                }
+            }
+        })*
+    };
+}
+
 #[derive(Clone, Debug)]
 pub enum Backend {
     Sqlite,
