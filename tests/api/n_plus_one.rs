@@ -48,6 +48,7 @@ async fn nested_company_list_costs_the_same_at_5_and_50(app: TestApp) {
             3
         );
     }
+    println!("statements at 5 and 50: {costs:?}");
     assert_eq!(
         costs[0], costs[1],
         "statements at 5 and 50 companies: {costs:?}"
@@ -108,6 +109,7 @@ async fn nested_inbox_costs_the_same_at_5_and_50(app: TestApp) {
         assert_eq!(last["events"][0]["actor"]["name"], "Vera");
         costs.push(statements);
     }
+    println!("statements at 5 and 50: {costs:?}");
     assert_eq!(
         costs[0], costs[1],
         "statements at 5 and 50 requests: {costs:?}"
