@@ -166,14 +166,6 @@ pub enum DatabaseUrl {
     Postgres(String),
 }
 
-impl DatabaseUrl {
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sqlite { url, .. } | Self::Postgres(url) => url,
-        }
-    }
-}
-
 impl FromStr for DatabaseUrl {
     type Err = String;
 

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
@@ -78,10 +78,6 @@ impl Db {
             ..Default::default()
         };
         self.write.begin_with_options(options).await
-    }
-
-    pub fn backend(&self) -> DbBackend {
-        self.write.get_database_backend()
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {

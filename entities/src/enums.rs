@@ -70,16 +70,6 @@ pub enum IntroStatus {
     Expired,
 }
 
-impl IntroStatus {
-    /// Open requests still wait for someone's decision.
-    pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            Self::PendingReview | Self::AwaitingPointOfContact | Self::Sent
-        )
-    }
-}
-
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
