@@ -14,7 +14,7 @@ use super::batch::BatchLoader;
 use crate::{
     error::ServiceError,
     services::{
-        companies, introductions,
+        companies, contacts, introductions,
         jobs::{self, JobFilter},
         pagination::{Page, PageRequest},
     },
@@ -160,6 +160,8 @@ pub struct Loaders {
     pub company_admins: Arc<BatchLoader<Uuid, Vec<company_admin::Model>>>,
     /// A page of jobs for each company; one statement per distinct (filter, page).
     pub job_pages: Arc<BatchLoader<JobsKey, Page<job::Model>>>,
+    /// How many contacts each owner (an ally's account) has.
+    pub contact_counts: Arc<BatchLoader<Uuid, i64>>,
     /// How many jobs each company has under a filter.
     pub job_counts: Arc<BatchLoader<(Uuid, JobFilter), i64>>,
 }
@@ -250,6 +252,13 @@ impl Loaders {
             company_admins: Arc::new(company_admins),
             job_pages: Arc::new(job_pages),
             job_counts: Arc::new(job_counts),
+            contact_counts: Arc::new({
+                let state = state.clone();
+                BatchLoader::new(move |owners: Vec<Uuid>| {
+                    let state = state.clone();
+                    Box::pin(async move { Ok(contacts::counts_by_owner(&state, &owners).await?) })
+                })
+            }),
         }
     }
 }

@@ -135,7 +135,7 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-const EVERYTHING: &str = "query($id: ID!) { network(id: $id) { name gatekeeper companies { totalCount nodes { name admins { email } jobs { totalCount nodes { title status } } } } talent { totalCount nodes { name verified } } allies { totalCount } admins { email } apiTokens { name } } }";
+const EVERYTHING: &str = "query($id: ID!) { network(id: $id) { name gatekeeper companies { totalCount nodes { name admins { email } jobs { totalCount nodes { title status } } } } talent { totalCount nodes { name verified } } allies { totalCount nodes { status contactCount } } admins { email } apiTokens { name } } }";
 
 async fn nodes_seen(app: &TestApp, token: Option<&str>, world: &World) -> Vec<Value> {
     let body = app
@@ -253,6 +253,7 @@ async fn another_network_sees_and_changes_nothing(app: TestApp) {
         "OPEN"
     );
     assert_eq!(network["apiTokens"].as_array().unwrap().len(), 1);
+    assert_eq!(network["allies"]["nodes"], json!([{ "status": "ACTIVE", "contactCount": 0 }]));
     // The network admin of A sees all of it.
     assert!(
         nodes_seen(&app, Some(&world.a.admin_token), &world)

@@ -34,7 +34,15 @@ impl Ally {
 
     /// Contacts the ally shares with this network (none while not sharing).
     async fn contact_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(crate::services::contacts::shared_count(ctx.state(), &self.0).await?)
+        let Some(owner) = crate::services::contacts::shared_by(&self.0) else {
+            return Ok(0);
+        };
+        Ok(ctx
+            .loaders()
+            .contact_counts
+            .load_one(owner)
+            .await?
+            .unwrap_or(0))
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {
