@@ -416,21 +416,9 @@ pub async fn request(
     }
     record_event(&txn, &request, Some(account_id), None, status, None, now).await?;
 
-    let link = state
-        .app_url
-        .link(&format!("intro-requests/{}", request.id));
-    let summary = templates::RequestSummary {
-        network_id: network.id,
-        network: &network.name,
-        talent: &talent.name,
-        talent_headline: talent.headline.as_deref(),
-        talent_linkedin: talent.linkedin_url.as_deref(),
-        company: &company.name,
-        to_company: direction == IntroDirection::TalentToCompany,
-        message: &message,
-        jobs: jobs.iter().map(|j| j.title.clone()).collect(),
-        link: &link,
-    };
+    let jobs = jobs.into_iter().map(|j| j.title).collect();
+    let details = RequestDetails::new(state, &request, network, talent, company, jobs);
+    let (network, talent, summary) = (&details.network, &details.talent, details.summary(&request));
     let email = match status {
         IntroStatus::PendingReview => templates::request_needs_admin(
             &summary,
@@ -442,7 +430,7 @@ pub async fn request(
             templates::AdminAttention::NoCompanyAdmin,
             network_admins(&txn, network.id).await?,
         ),
-        _ => templates::request_delivered(&summary, recipients(&request, &talent, &active_admins)),
+        _ => templates::request_delivered(&summary, recipients(&request, talent, &active_admins)),
     };
     if !email.to.is_empty() {
         outbox::enqueue(&txn, email, &state.message_domain(), now).await?;
@@ -524,7 +512,7 @@ async fn record_event(
 }
 
 /// What emails about a request show, loaded once.
-struct Context {
+struct RequestDetails {
     network: network::Model,
     talent: talent::Model,
     company: company::Model,
@@ -532,7 +520,7 @@ struct Context {
     link: String,
 }
 
-impl Context {
+impl RequestDetails {
     async fn load(
         db: &impl ConnectionTrait,
         state: &AppState,
@@ -566,15 +554,27 @@ impl Context {
             .into_iter()
             .map(|j| j.title)
             .collect();
-        Ok(Self {
+        Ok(Self::new(state, request, network, talent, company, jobs))
+    }
+
+    fn new(
+        state: &AppState,
+        request: &intro_request::Model,
+        network: network::Model,
+        talent: talent::Model,
+        company: company::Model,
+        jobs: Vec<String>,
+    ) -> Self {
+        let link = state
+            .app_url
+            .link(&format!("intro-requests/{}", request.id));
+        Self {
             network,
             talent,
             company,
             jobs,
-            link: state
-                .app_url
-                .link(&format!("intro-requests/{}", request.id)),
-        })
+            link,
+        }
     }
 
     fn summary<'a>(&'a self, request: &'a intro_request::Model) -> templates::RequestSummary<'a> {
@@ -665,7 +665,7 @@ async fn deliver(
     state: &AppState,
     request: &intro_request::Model,
 ) -> ServiceResult<()> {
-    let context = Context::load(db, state, request).await?;
+    let context = RequestDetails::load(db, state, request).await?;
     let admins = active_admins(db, request.company_id).await?;
     let to = recipients(request, &context.talent, &admins);
     if !to.is_empty() {
@@ -773,7 +773,7 @@ pub async fn add_point_of_contact(
     };
     let now = state.now();
     let txn = state.begin().await?;
-    let context = Context::load(&txn, state, &request).await?;
+    let context = RequestDetails::load(&txn, state, &request).await?;
     let admin =
         companies::upsert_invited_admin(&txn, state, &context.company, &name, &email).await?;
     let updated = transition(
@@ -921,7 +921,7 @@ pub async fn accept_intro(
         now,
     )
     .await?;
-    let context = Context::load(&txn, state, &accepted).await?;
+    let context = RequestDetails::load(&txn, state, &accepted).await?;
     let person = |id| account::Entity::find_by_id(id).one(&txn);
     let recipient = person(account_id)
         .await?
@@ -986,7 +986,7 @@ pub async fn decline_intro(
         now,
     )
     .await?;
-    let context = Context::load(&txn, state, &declined).await?;
+    let context = RequestDetails::load(&txn, state, &declined).await?;
     if context.network.notify_requester_on_decline {
         let requester = account::Entity::find_by_id(declined.requested_by_account_id)
             .one(&txn)
@@ -1119,7 +1119,7 @@ pub async fn follow_up(state: &AppState) -> ServiceResult<FollowUp> {
             if !claimed {
                 continue;
             }
-            let context = Context::load(&txn, state, &request).await?;
+            let context = RequestDetails::load(&txn, state, &request).await?;
             let to = recipients(
                 &request,
                 &context.talent,

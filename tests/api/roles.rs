@@ -253,7 +253,10 @@ async fn another_network_sees_and_changes_nothing(app: TestApp) {
         "OPEN"
     );
     assert_eq!(network["apiTokens"].as_array().unwrap().len(), 1);
-    assert_eq!(network["allies"]["nodes"], json!([{ "status": "ACTIVE", "contactCount": 0 }]));
+    assert_eq!(
+        network["allies"]["nodes"],
+        json!([{ "status": "ACTIVE", "contactCount": 0 }])
+    );
     // The network admin of A sees all of it.
     assert!(
         nodes_seen(&app, Some(&world.a.admin_token), &world)
