@@ -381,7 +381,7 @@ pub async fn request(
         direction: Set(direction),
         talent_id: Set(talent.id),
         company_id: Set(company.id),
-        message: Set(message.clone()),
+        message: Set(message),
         status: Set(status),
         requested_by_account_id: Set(account_id),
         point_of_contact_id: Set(None),
@@ -952,23 +952,24 @@ pub async fn decline_intro(
     reason: Option<&str>,
 ) -> ServiceResult<intro_request::Model> {
     let (request, access) = find_for(state, actor, id).await?;
-    let from: &[IntroStatus] =
-        if is_recipient(&access, &request) && request.status == IntroStatus::Sent {
-            &[IntroStatus::Sent]
-        } else if access.admin {
-            &[
-                IntroStatus::PendingReview,
-                IntroStatus::AwaitingPointOfContact,
-            ]
-        } else if is_recipient(&access, &request) {
-            &[IntroStatus::Sent]
-        } else {
-            return Err(ServiceError::Forbidden);
-        };
+    // The recipient declines what was delivered; network admins what waits for them.
+    let mut from = Vec::new();
+    if is_recipient(&access, &request) {
+        from.push(IntroStatus::Sent);
+    }
+    if access.admin {
+        from.extend([
+            IntroStatus::PendingReview,
+            IntroStatus::AwaitingPointOfContact,
+        ]);
+    }
+    if from.is_empty() {
+        return Err(ServiceError::Forbidden);
+    }
     let reason = parse_note(reason)?;
     let now = state.now();
     let txn = state.begin().await?;
-    let declined = transition(&txn, id, from, IntroStatus::Declined, now, |u| {
+    let declined = transition(&txn, id, &from, IntroStatus::Declined, now, |u| {
         u.col_expr(intro_request::Column::DecidedAt, Expr::value(now))
             .col_expr(
                 intro_request::Column::DeclineReason,
