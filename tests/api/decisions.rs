@@ -6,10 +6,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::{
-    invitations::{ACCEPT, accept, create_company, invite_company_admin},
-    support::{
-        Backend, Email, PASSWORD, TestApp, TestNetwork, error_code, smtp::SmtpServer, user_error,
-    },
+    invitations::{ACCEPT, accept, add_talent, create_company, invite_company_admin},
+    support::{Backend, Email, PASSWORD, TestApp, error_code, smtp::SmtpServer, user_error},
     with_backends,
 };
 
@@ -42,14 +40,6 @@ fn capitalize(name: &str) -> String {
         .next()
         .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
-}
-
-async fn verified_talent(app: &TestApp, network: &TestNetwork, name: &str, email: &str) -> String {
-    app.mutate(Some(&network.admin_token), "addTalent", "mutation($n: ID!, $name: String!, $e: String!) { addTalent(input: {networkId: $n, name: $name, email: $e, verified: true}) { talent { id } } }", json!({ "n": network.id, "name": name, "e": email })).await;
-    accept(app, &app.email_to(email).await.invitation_token(), PASSWORD).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// Waits for SMTP messages matching `pick`.
@@ -202,7 +192,9 @@ async fn gatekeeper_path_and_refusals(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    let vera = verified_talent(&app, &network, "Vera", "vera@talent.test").await;
+    let vera = add_talent(&app, &network, "Vera", "vera@talent.test", true)
+        .await
+        .1;
     let lonely = create_company(&app, &network, "Lonely").await;
 
     let held = app
@@ -473,7 +465,9 @@ async fn undecided_requests_are_reminded_once_then_expire(backend: Backend) {
         PASSWORD,
     )
     .await;
-    let vera = verified_talent(&app, &network, "Vera", "vera@talent.test").await;
+    let vera = add_talent(&app, &network, "Vera", "vera@talent.test", true)
+        .await
+        .1;
     let id = app
         .mutate(
             Some(&vera),

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     both_databases,
-    invitations::{accept, create_company, invite_company_admin},
+    invitations::{accept, add_talent, create_company, invite_company_admin},
     support::{PASSWORD, TestApp, TestNetwork, error_code, user_error},
 };
 
@@ -28,23 +28,6 @@ struct Setup {
     talent_id: String,
     unverified_token: String,
     unverified_id: String,
-}
-
-async fn add_talent(
-    app: &TestApp,
-    network: &TestNetwork,
-    name: &str,
-    email: &str,
-    verified: bool,
-) -> (String, String) {
-    let added = app
-        .mutate(Some(&network.admin_token), "addTalent", "mutation($n: ID!, $name: String!, $e: String!, $v: Boolean!) { addTalent(input: {networkId: $n, name: $name, email: $e, verified: $v, headline: \"Rust <engineer>\"}) { talent { id } } }", json!({ "n": network.id, "name": name, "e": email, "v": verified }))
-        .await;
-    let token = accept(app, &app.email_to(email).await.invitation_token(), PASSWORD).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (added["talent"]["id"].as_str().unwrap().to_owned(), token)
 }
 
 async fn setup(app: &TestApp) -> Setup {

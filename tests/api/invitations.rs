@@ -203,3 +203,21 @@ async fn reinviting_replaces_the_link(app: TestApp) {
     let again = invite_company_admin(&app, &network.admin_token, &company, "sam@acme.com").await;
     assert_eq!(user_error(&again).as_deref(), Some("DUPLICATE"));
 }
+
+/// A talent added by the network admin who accepted their invitation: (talent id, token).
+pub async fn add_talent(
+    app: &TestApp,
+    network: &TestNetwork,
+    name: &str,
+    email: &str,
+    verified: bool,
+) -> (String, String) {
+    let added = app
+        .mutate(Some(&network.admin_token), "addTalent", "mutation($n: ID!, $name: String!, $e: String!, $v: Boolean!) { addTalent(input: {networkId: $n, name: $name, email: $e, verified: $v, headline: \"Rust <engineer>\"}) { talent { id } } }", json!({ "n": network.id, "name": name, "e": email, "v": verified }))
+        .await;
+    let joined = accept(app, &app.email_to(email).await.invitation_token(), PASSWORD).await;
+    (
+        added["talent"]["id"].as_str().unwrap().to_owned(),
+        joined["token"].as_str().unwrap().to_owned(),
+    )
+}

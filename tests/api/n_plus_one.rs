@@ -63,16 +63,8 @@ const INBOX: &str = "query($id: ID!, $first: Int!) { network(id: $id) { inbox(se
 async fn nested_inbox_costs_the_same_at_5_and_50(app: TestApp) {
     let network = app.network("Busy").await;
     let admin = Some(network.admin_token.as_str());
-    app.mutate(admin, "addTalent", "mutation($n: ID!) { addTalent(input: {networkId: $n, name: \"Vera\", email: \"vera@talent.test\", verified: true}) { talent { id } } }", json!({ "n": network.id })).await;
-    let vera = crate::invitations::accept(
-        &app,
-        &app.email_to("vera@talent.test").await.invitation_token(),
-        crate::support::PASSWORD,
-    )
-    .await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, vera) =
+        crate::invitations::add_talent(&app, &network, "Vera", "vera@talent.test", true).await;
     for i in 0..50 {
         let company = create_company(&app, &network, &format!("Company {i:02}")).await;
         // Invited, not active: the requests wait for a point of contact.

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     both_databases,
-    invitations::{accept, create_company, invite_company_admin},
+    invitations::{accept, add_talent, create_company, invite_company_admin},
     support::{PASSWORD, TestApp, TestNetwork, error_code, user_error},
 };
 
@@ -49,23 +49,6 @@ impl World {
             &self.api_token_id,
         ]
     }
-}
-
-async fn add_talent(
-    app: &TestApp,
-    network: &TestNetwork,
-    name: &str,
-    email: &str,
-    verified: bool,
-) -> (String, String) {
-    let payload = app
-        .mutate(Some(&network.admin_token), "addTalent", "mutation($n: ID!, $name: String!, $e: String!, $v: Boolean!) { addTalent(input: {networkId: $n, name: $name, email: $e, verified: $v}) { talent { id } } }", json!({ "n": network.id, "name": name, "e": email, "v": verified }))
-        .await;
-    let joined = accept(app, &app.email_to(email).await.invitation_token(), PASSWORD).await;
-    (
-        payload["talent"]["id"].as_str().unwrap().to_owned(),
-        joined["token"].as_str().unwrap().to_owned(),
-    )
 }
 
 async fn create_job(app: &TestApp, token: &str, company: &str, title: &str) -> String {
