@@ -9,10 +9,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     clock::{Clock, SystemClock},
-    config::{DatabaseConfig, DatabaseUrl, ServerConfig},
+    config::{DatabaseConfig, DatabaseUrl, LiveConfig, ServerConfig},
     db::Db,
     graphql::build_schema,
     http::{HttpState, router},
+    live::{Hub, Live},
     mail::{
         FileTransport, MailTransport, SmtpTransport,
         worker::{MailWorker, RetryPolicy},
@@ -28,6 +29,7 @@ pub struct Application {
     state: AppState,
     mail_worker: MailWorker,
     follow_up_interval: std::time::Duration,
+    live: LiveConfig,
     shutdown: CancellationToken,
 }
 
@@ -74,7 +76,9 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let secret_key = secret_key(&config.database)?;
         let db = connect(&config.database, Some(metrics.clone())).await?;
+        let hub = Hub::new(db.clone(), 1024);
         let state = AppState {
+            live: Arc::new(Live::new(hub)),
             db: db.clone(),
             clock: clock.clone(),
             app_url: config.app_url.clone(),
@@ -111,21 +115,23 @@ impl Application {
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
         };
         let schema = build_schema(Some(state.clone()), &config.limits);
-        let router = router(
-            HttpState {
-                state: state.clone(),
-                schema,
-                limits: Arc::new(config.limits.clone()),
-            },
-            &config.cors_origins,
-        );
+        let shutdown = CancellationToken::new();
+        let router = router(HttpState {
+            state: state.clone(),
+            schema,
+            limits: Arc::new(config.limits.clone()),
+            live: Arc::new(config.live.clone()),
+            cors_origins: Arc::new(config.cors_origins.clone()),
+            shutdown: shutdown.clone(),
+        });
         Ok(Self {
             listener,
             router,
             state,
             mail_worker,
             follow_up_interval: config.intro_follow_up_interval,
-            shutdown: CancellationToken::new(),
+            live: config.live.clone(),
+            shutdown,
         })
     }
 
@@ -160,13 +166,60 @@ impl Application {
             self.follow_up_interval,
             shutdown.clone(),
         ));
+        let hub = tokio::spawn(
+            self.state
+                .live
+                .hub
+                .clone()
+                .run(self.live.live_sweep_interval, shutdown.clone()),
+        );
+        let listener = self.state.db.postgres_pool().map(|pool| {
+            tokio::spawn(crate::live::listener::run(
+                pool,
+                self.state.live.hub.clone(),
+                shutdown.clone(),
+            ))
+        });
+        let pruning = tokio::spawn(prune_event_log(
+            self.state.clone(),
+            self.live.event_retention,
+            shutdown.clone(),
+        ));
         let server = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let served = server.await;
         shutdown.cancel();
         let _ = worker.await;
         let _ = follow_ups.await;
+        let _ = hub.await;
+        if let Some(listener) = listener {
+            let _ = listener.await;
+        }
+        let _ = pruning.await;
         served.context("HTTP server")
+    }
+}
+
+/// Deletes events older than the retention period, hourly.
+async fn prune_event_log(
+    state: AppState,
+    retention: std::time::Duration,
+    shutdown: CancellationToken,
+) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = hourly.tick() => {}
+        }
+        let Ok(retention) = chrono::Duration::from_std(retention) else {
+            return;
+        };
+        match crate::live::log::prune(state.db.write(), state.now() - retention).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "event log pruned"),
+            Err(error) => tracing::warn!(error = %error, "pruning the event log failed"),
+        }
     }
 }
 

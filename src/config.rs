@@ -49,6 +49,9 @@ pub struct ServerConfig {
     #[command(flatten)]
     pub limits: LimitsConfig,
 
+    #[command(flatten)]
+    pub live: LiveConfig,
+
     /// How often undecided requests are checked for reminders and expiry.
     #[arg(long, env = "INTRO_FOLLOW_UP_INTERVAL", default_value = "60s", value_parser = parse_duration)]
     pub intro_follow_up_interval: Duration,
@@ -141,7 +144,50 @@ impl Default for LimitsConfig {
     }
 }
 
-/// Durations as `250ms`, `5s`, `10m`, `1h`.
+/// Subscriptions over WebSocket and the event log behind them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LiveConfig {
+    /// How long a new WebSocket may wait before `connection_init` (then closed with 4408).
+    #[arg(long, env = "GRAPHQL_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub ws_init_timeout: Duration,
+
+    /// How often the server pings an idle WebSocket.
+    #[arg(long, env = "GRAPHQL_WS_KEEPALIVE", default_value = "15s", value_parser = parse_duration)]
+    pub ws_keepalive: Duration,
+
+    /// How long events are kept for subscribers resuming with `after` (at least 7 days).
+    #[arg(long, env = "EVENT_RETENTION", default_value = "7d", value_parser = parse_retention)]
+    pub event_retention: Duration,
+
+    /// How often each process re-reads the event logs it follows, in case a signal was lost.
+    #[arg(long, env = "LIVE_SWEEP_INTERVAL", default_value = "5s", value_parser = parse_duration)]
+    pub live_sweep_interval: Duration,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            ws_init_timeout: Duration::from_secs(10),
+            ws_keepalive: Duration::from_secs(15),
+            event_retention: MIN_RETENTION,
+            live_sweep_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+const MIN_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+fn parse_retention(text: &str) -> Result<Duration, String> {
+    let retention = parse_duration(text)?;
+    if retention < MIN_RETENTION {
+        return Err(format!(
+            "`{text}` is shorter than the 7 days events must be kept"
+        ));
+    }
+    Ok(retention)
+}
+
+/// Durations as `250ms`, `5s`, `10m`, `1h`, `7d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -155,7 +201,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" | "" => Ok(Duration::from_secs(number)),
         "m" => Ok(Duration::from_secs(number * 60)),
         "h" => Ok(Duration::from_secs(number * 3600)),
-        _ => Err(format!("`{text}` has an unknown unit: use ms, s, m or h")),
+        "d" => Ok(Duration::from_secs(number * 86400)),
+        _ => Err(format!(
+            "`{text}` has an unknown unit: use ms, s, m, h or d"
+        )),
     }
 }
 

@@ -80,6 +80,14 @@ impl Db {
         self.write.begin_with_options(options).await
     }
 
+    /// The PostgreSQL pool, for `LISTEN`; `None` on SQLite.
+    pub fn postgres_pool(&self) -> Option<sea_orm::sqlx::PgPool> {
+        match self.write.get_database_backend() {
+            sea_orm::DbBackend::Postgres => Some(self.write.get_postgres_connection_pool().clone()),
+            _ => None,
+        }
+    }
+
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.write, None).await
     }

@@ -4,7 +4,7 @@ use std::{sync::Mutex, time::Duration};
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 
@@ -39,6 +39,8 @@ pub struct Metrics {
     pub db_statement_errors: Counter,
     pub db_statement_seconds: Histogram,
     pub emails: Family<OutcomeLabels, Counter>,
+    /// Open subscriptions of this process (set when scraped).
+    pub live_subscribers: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -56,6 +58,12 @@ impl Default for Metrics {
         let db_statement_seconds =
             Histogram::new([0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0]);
         let emails = Family::<OutcomeLabels, Counter>::default();
+        let live_subscribers = Gauge::default();
+        registry.register(
+            "live_subscribers",
+            "Subscriptions following live events in this process",
+            live_subscribers.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests answered",
@@ -88,6 +96,7 @@ impl Default for Metrics {
             db_statement_errors,
             db_statement_seconds,
             emails,
+            live_subscribers,
         }
     }
 }

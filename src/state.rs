@@ -5,7 +5,11 @@ use std::sync::Arc;
 use sea_orm::{DatabaseTransaction, DbErr};
 use tokio::sync::Notify;
 
-use crate::{clock::Clock, config::AppUrl, db::Db, metrics::Metrics, secret_key::SecretKey};
+use uuid::Uuid;
+
+use crate::{
+    clock::Clock, config::AppUrl, db::Db, live::Live, metrics::Metrics, secret_key::SecretKey,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +20,8 @@ pub struct AppState {
     pub secret_key: SecretKey,
     /// Wakes the mail worker after a commit that queued email, so it goes out at once.
     pub mail_wake: Arc<Notify>,
+    /// Live updates: the event hub, and the signals of the transaction being committed.
+    pub live: Arc<Live>,
 }
 
 impl AppState {
@@ -38,10 +44,20 @@ impl AppState {
         self.db.begin().await
     }
 
-    /// Commits a transaction that queued email, and wakes the mail worker.
-    pub async fn commit_with_email(&self, txn: DatabaseTransaction) -> Result<(), DbErr> {
+    /// Starts a write transaction that changes introduction requests of one network: it
+    /// takes the network's event-log lock first (see [`crate::live::log::lock_network`]).
+    pub async fn begin_in_network(&self, network_id: Uuid) -> Result<DatabaseTransaction, DbErr> {
+        let txn = self.db.begin().await?;
+        crate::live::log::lock_network(&txn, network_id).await?;
+        Ok(txn)
+    }
+
+    /// Commits, then releases what the transaction queued: wakes the mail worker and sends
+    /// the in-process live signals.
+    pub async fn commit(&self, txn: DatabaseTransaction) -> Result<(), DbErr> {
         txn.commit().await?;
         self.email_queued();
+        self.live.committed();
         Ok(())
     }
 }
@@ -50,7 +66,10 @@ impl AppState {
     /// State for a command that runs once (bootstrap, demo) without a server.
     pub async fn offline(database: &crate::config::DatabaseConfig) -> anyhow::Result<Self> {
         let db = crate::app::connect(database, None).await?;
+        // Nobody subscribes to a one-off command: its hub is never run.
+        let hub = crate::live::Hub::new(db.clone(), 1);
         Ok(Self {
+            live: Arc::new(Live::new(hub)),
             db,
             clock: Arc::new(crate::clock::SystemClock),
             app_url: "http://localhost:8080"

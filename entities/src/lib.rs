@@ -11,6 +11,7 @@ pub mod company_admin;
 pub mod contact;
 pub mod email_outbox;
 pub mod enums;
+pub mod event_log;
 pub mod greenhouse_connection;
 pub mod intro_request;
 pub mod intro_request_event;
@@ -30,6 +31,7 @@ pub mod prelude {
     pub use super::company_admin::Entity as CompanyAdmin;
     pub use super::contact::Entity as Contact;
     pub use super::email_outbox::Entity as EmailOutbox;
+    pub use super::event_log::Entity as EventLog;
     pub use super::greenhouse_connection::Entity as GreenhouseConnection;
     pub use super::intro_request::Entity as IntroRequest;
     pub use super::intro_request_event::Entity as IntroRequestEvent;

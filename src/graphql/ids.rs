@@ -101,6 +101,21 @@ pub fn decode_cursor(field: &str, cursor: &str) -> Result<Uuid, UserError> {
         })
 }
 
+/// Event cursors: opaque; a position in the network's event log.
+pub fn encode_event_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("e:{seq}"))
+}
+
+pub fn decode_event_cursor(field: &str, cursor: &str) -> Result<i64, UserError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("e:").and_then(|seq| seq.parse().ok()))
+        .filter(|seq: &i64| *seq >= 0)
+        .ok_or_else(|| UserError::invalid(field, format!("`{cursor}` is not an event cursor")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +146,10 @@ mod tests {
         }
         assert_eq!(decode_cursor("after", &encode_cursor(id)), Ok(id));
         assert!(decode_cursor("after", "garbage").is_err());
+        assert_eq!(
+            decode_event_cursor("after", &encode_event_cursor(42)),
+            Ok(42)
+        );
+        assert!(decode_event_cursor("after", &encode_cursor(id)).is_err());
     }
 }

@@ -9,22 +9,24 @@ pub mod ids;
 pub mod loaders;
 mod mutations;
 mod query;
+mod subscription;
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use mutations::MutationRoot;
 pub use query::QueryRoot;
+pub use subscription::{LiveSession, SubscriptionRoot};
 
 use crate::{config::LimitsConfig, services::access::Actor, state::AppState};
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema with its limits; `state` is absent only for printing the SDL.
 pub fn build_schema(state: Option<AppState>, limits: &LimitsConfig) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
+    let mut builder = Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)
@@ -46,5 +48,8 @@ pub fn request_data(
     state: &AppState,
     actor: Arc<Actor>,
 ) -> async_graphql::Request {
-    request.data(actor).data(loaders::Loaders::new(state))
+    request.data(Arc::new(context::RequestScope::new(
+        actor,
+        loaders::Loaders::new(state),
+    )))
 }

@@ -53,7 +53,7 @@ impl QueryRoot {
         let Ok(id) = GlobalId::parse(NodeKind::Network, "id", &id) else {
             return Ok(None);
         };
-        let network = networks::visible(ctx.state(), ctx.actor(), id).await?;
+        let network = networks::visible(ctx.state(), &ctx.actor(), id).await?;
         ctx.loaders()
             .networks
             .prime(network.iter().map(|n| (n.id, n.clone())));

@@ -334,7 +334,7 @@ async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: P
 
 /// Every error leaves with a code. A resolver error without one came from outside the
 /// error policy (a library's `Display`): its text may hold internals, so it is replaced.
-fn scrub(error: &mut Value, request_error: bool) {
+pub(super) fn scrub(error: &mut Value, request_error: bool) {
     let has_code = error.pointer("/extensions/code").is_some();
     if has_code {
         return;

@@ -21,6 +21,11 @@ pub async fn readyz(State(http): State<HttpState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(http): State<HttpState>) -> impl IntoResponse {
+    let subscribers = http.state.live.hub.subscriber_count();
+    http.state
+        .metrics
+        .live_subscribers
+        .set(i64::try_from(subscribers).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,

@@ -1,10 +1,11 @@
-//! Routes: `/graphql` (GraphQL over HTTP), `/graphiql`, `/healthz`, `/readyz`, `/metrics`.
+//! Routes: `/graphql` (GraphQL over HTTP), `/graphql/ws` (subscriptions), `/graphiql`, `/healthz`, `/readyz`, `/metrics`.
 
 mod graphiql;
 mod graphql;
 mod health;
 mod limits;
 mod order;
+mod ws;
 
 use std::sync::{Arc, atomic::Ordering};
 
@@ -30,12 +31,19 @@ pub struct HttpState {
     pub state: AppState,
     pub schema: AppSchema,
     pub limits: Arc<crate::config::LimitsConfig>,
+    pub live: Arc<crate::config::LiveConfig>,
+    /// Browser origins allowed besides our own (WebSocket `Origin` check, CORS).
+    pub cors_origins: Arc<Vec<Origin>>,
+    /// Cancelled when the server stops: open WebSockets close with 1001.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
-pub fn router(http: HttpState, cors_origins: &[Origin]) -> Router {
+pub fn router(http: HttpState) -> Router {
     let body_limit = http.limits.max_body_bytes;
+    let cors_origins = http.cors_origins.clone();
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/graphiql", get(graphiql::page))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -12,6 +12,7 @@ use crate::{
     error::{
         InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
     },
+    live::{AccessChange, Signal},
     services::{
         access::{Actor, Principal},
         talent::{Profile, insert as insert_talent},
@@ -136,12 +137,19 @@ pub async fn sign_out(state: &AppState, actor: &Actor, all_sessions: bool) -> Se
     } else {
         session::Column::Id.eq(session_id)
     };
+    let txn = state.begin().await?;
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(state.now()))
         .filter(scope)
         .filter(session::Column::RevokedAt.is_null())
-        .exec(state.db.write())
+        .exec(&txn)
         .await?;
+    // Open WebSockets of the revoked sessions close.
+    state
+        .live
+        .signal(&txn, Signal::Access(AccessChange::Account(account_id)))
+        .await?;
+    state.commit(txn).await?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::{
     domain::{Domain, EmailAddress, Name, WebUrl},
     error::{InputErrors, ServiceError, ServiceResult, UserError},
+    live::{AccessChange, Signal},
     services::{
         access::{Actor, NetworkAccess},
         invitations::{self, NewInvitation},
@@ -129,8 +130,60 @@ pub async fn invite_admin(
         Some(&company.name),
     )
     .await?;
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(admin)
+}
+
+/// Removes a company admin (network admins, or a fellow admin of the company): they stop
+/// receiving the company's requests, and their live subscriptions to it end. Invitations
+/// still open for them stop working.
+pub async fn remove_admin(
+    state: &AppState,
+    actor: &Actor,
+    company_admin_id: Uuid,
+) -> ServiceResult<company_admin::Model> {
+    actor.require_account()?;
+    let not_found = || ServiceError::not_found("companyAdminId", "company admin");
+    let admin = company_admin::Entity::find_by_id(company_admin_id)
+        .one(state.db.read())
+        .await?
+        .ok_or_else(not_found)?;
+    let (company, access) =
+        visible_with_access(state, actor, admin.company_id, "companyAdminId").await?;
+    if !access.manages_company(company.id) {
+        return Err(ServiceError::Forbidden);
+    }
+    if admin.status == CompanyAdminStatus::Removed {
+        return Err(UserError::new(
+            crate::error::UserErrorCode::InvalidState,
+            "this company admin was already removed",
+        )
+        .on("companyAdminId")
+        .into());
+    }
+    let now = state.now();
+    let txn = state.begin().await?;
+    company_admin::Entity::update_many()
+        .col_expr(
+            company_admin::Column::Status,
+            Expr::value(CompanyAdminStatus::Removed),
+        )
+        .col_expr(company_admin::Column::RemovedAt, Expr::value(now))
+        .filter(company_admin::Column::Id.eq(admin.id))
+        .exec(&txn)
+        .await?;
+    invitations::revoke_for_company_admin(&txn, admin.id, now).await?;
+    if let Some(account_id) = admin.account_id {
+        state
+            .live
+            .signal(&txn, Signal::Access(AccessChange::Account(account_id)))
+            .await?;
+    }
+    state.commit(txn).await?;
+    company_admin::Entity::find_by_id(admin.id)
+        .one(state.db.read())
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// The company admin row for this email: created `INVITED`, or an existing one re-invited.

@@ -20,6 +20,7 @@ use crate::{
     error::{
         InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
     },
+    live,
     mail::{outbox, templates},
     services::{
         access::{Actor, NetworkAccess},
@@ -212,18 +213,22 @@ pub async fn inbox_counts(state: &AppState, access: &NetworkAccess) -> ServiceRe
     if !access.admin {
         return Ok((0, 0));
     }
+    count_inbox(state.db.read(), access.network_id).await
+}
+
+async fn count_inbox(db: &impl ConnectionTrait, network_id: Uuid) -> ServiceResult<(i64, i64)> {
     let counts: Vec<(IntroStatus, i64)> = intro_request::Entity::find()
         .select_only()
         .column(intro_request::Column::Status)
         .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "n")
-        .filter(intro_request::Column::NetworkId.eq(access.network_id))
+        .filter(intro_request::Column::NetworkId.eq(network_id))
         .filter(intro_request::Column::Status.is_in([
             IntroStatus::PendingReview,
             IntroStatus::AwaitingPointOfContact,
         ]))
         .group_by(intro_request::Column::Status)
         .into_tuple()
-        .all(state.db.read())
+        .all(db)
         .await?;
     let of = |status| {
         counts
@@ -235,6 +240,16 @@ pub async fn inbox_counts(state: &AppState, access: &NetworkAccess) -> ServiceRe
         of(IntroStatus::PendingReview),
         of(IntroStatus::AwaitingPointOfContact),
     ))
+}
+
+/// Requests delivered to the company and waiting for its decision.
+async fn count_awaiting_company(db: &impl ConnectionTrait, company_id: Uuid) -> ServiceResult<i64> {
+    Ok(intro_request::Entity::find()
+        .filter(intro_request::Column::CompanyId.eq(company_id))
+        .filter(intro_request::Column::Direction.eq(IntroDirection::TalentToCompany))
+        .filter(intro_request::Column::Status.eq(IntroStatus::Sent))
+        .count(db)
+        .await? as i64)
 }
 
 /// Jobs attached to each request.
@@ -374,7 +389,7 @@ pub async fn request(
     };
 
     let now = state.now();
-    let txn = state.begin().await?;
+    let txn = state.begin_in_network(network.id).await?;
     let inserted = intro_request::ActiveModel {
         id: Set(Uuid::now_v7()),
         network_id: Set(network.id),
@@ -414,7 +429,17 @@ pub async fn request(
         .insert(&txn)
         .await?;
     }
-    record_event(&txn, &request, Some(account_id), None, status, None, now).await?;
+    record_event(
+        &txn,
+        state,
+        &request,
+        Some(account_id),
+        None,
+        status,
+        None,
+        now,
+    )
+    .await?;
 
     let jobs = jobs.into_iter().map(|j| j.title).collect();
     let details = RequestDetails::new(state, &request, network, talent, company, jobs);
@@ -435,7 +460,7 @@ pub async fn request(
     if !email.to.is_empty() {
         outbox::enqueue(&txn, email, &state.message_domain(), now).await?;
     }
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(request)
 }
 
@@ -486,9 +511,12 @@ async fn network_admins(
         .collect())
 }
 
-/// Appends a step to the request's timeline.
+/// Appends a step to the request's timeline, and the change to the live event log with
+/// the inboxes as they stand now (the network's lock makes those counts exact).
+#[allow(clippy::too_many_arguments)]
 async fn record_event(
     db: &impl ConnectionTrait,
+    state: &AppState,
     request: &intro_request::Model,
     actor: Option<Uuid>,
     from: Option<IntroStatus>,
@@ -508,6 +536,16 @@ async fn record_event(
     }
     .insert(db)
     .await?;
+    // Already held when the transaction began with it; taking it again is free.
+    live::log::lock_network(db, request.network_id).await?;
+    let (in_network, out_of_network) = count_inbox(db, request.network_id).await?;
+    let company_awaiting = count_awaiting_company(db, request.company_id).await?;
+    let counts = (in_network, out_of_network, company_awaiting);
+    live::log::append(db, live::log::entry(request, from, counts, state.now())).await?;
+    state
+        .live
+        .signal(db, live::Signal::Events(request.network_id))
+        .await?;
     Ok(())
 }
 
@@ -702,7 +740,7 @@ pub async fn make_intro(
     }
     let note = parse_note(note)?;
     let now = state.now();
-    let txn = state.begin().await?;
+    let txn = state.begin_in_network(request.network_id).await?;
     if request.direction == IntroDirection::TalentToCompany
         && active_admins(&txn, request.company_id).await?.is_empty()
     {
@@ -724,6 +762,7 @@ pub async fn make_intro(
     .await?;
     record_event(
         &txn,
+        state,
         &sent,
         actor.account_id(),
         Some(IntroStatus::PendingReview),
@@ -733,7 +772,7 @@ pub async fn make_intro(
     )
     .await?;
     deliver(&txn, state, &sent).await?;
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(sent)
 }
 
@@ -772,7 +811,7 @@ pub async fn add_point_of_contact(
         unreachable!("finish() returned early")
     };
     let now = state.now();
-    let txn = state.begin().await?;
+    let txn = state.begin_in_network(request.network_id).await?;
     let context = RequestDetails::load(&txn, state, &request).await?;
     let admin =
         companies::upsert_invited_admin(&txn, state, &context.company, &name, &email).await?;
@@ -793,6 +832,7 @@ pub async fn add_point_of_contact(
     let note = format!("point of contact: {} <{}>", name.as_str(), email.as_str());
     record_event(
         &txn,
+        state,
         &updated,
         actor.account_id(),
         Some(IntroStatus::AwaitingPointOfContact),
@@ -828,7 +868,7 @@ pub async fn add_point_of_contact(
         Some(&context.company.name),
     )
     .await?;
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok((updated, admin))
 }
 
@@ -865,6 +905,7 @@ pub async fn deliver_awaiting(
         };
         record_event(
             db,
+            state,
             &sent,
             Some(actor),
             Some(IntroStatus::AwaitingPointOfContact),
@@ -901,7 +942,7 @@ pub async fn accept_intro(
     }
     let account_id = actor.require_account()?;
     let now = state.now();
-    let txn = state.begin().await?;
+    let txn = state.begin_in_network(request.network_id).await?;
     let accepted = transition(
         &txn,
         id,
@@ -913,6 +954,7 @@ pub async fn accept_intro(
     .await?;
     record_event(
         &txn,
+        state,
         &accepted,
         Some(account_id),
         Some(IntroStatus::Sent),
@@ -939,7 +981,7 @@ pub async fn accept_intro(
         )
         .await?;
     }
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(accepted)
 }
 
@@ -968,7 +1010,7 @@ pub async fn decline_intro(
     }
     let reason = parse_note(reason)?;
     let now = state.now();
-    let txn = state.begin().await?;
+    let txn = state.begin_in_network(request.network_id).await?;
     let declined = transition(&txn, id, &from, IntroStatus::Declined, now, |u| {
         u.col_expr(intro_request::Column::DecidedAt, Expr::value(now))
             .col_expr(
@@ -979,6 +1021,7 @@ pub async fn decline_intro(
     .await?;
     record_event(
         &txn,
+        state,
         &declined,
         actor.account_id(),
         Some(request.status),
@@ -1003,7 +1046,7 @@ pub async fn decline_intro(
             .await?;
         }
     }
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(declined)
 }
 
@@ -1020,7 +1063,7 @@ pub async fn withdraw_intro(
         return Err(ServiceError::Forbidden);
     }
     let now = state.now();
-    let txn = state.begin().await?;
+    let txn = state.begin_in_network(request.network_id).await?;
     let open = [
         IntroStatus::PendingReview,
         IntroStatus::AwaitingPointOfContact,
@@ -1032,6 +1075,7 @@ pub async fn withdraw_intro(
     .await?;
     record_event(
         &txn,
+        state,
         &withdrawn,
         Some(account_id),
         Some(request.status),
@@ -1040,7 +1084,7 @@ pub async fn withdraw_intro(
         now,
     )
     .await?;
-    txn.commit().await?;
+    state.commit(txn).await?;
     Ok(withdrawn)
 }
 
@@ -1072,7 +1116,7 @@ pub async fn follow_up(state: &AppState) -> ServiceResult<FollowUp> {
             .all(state.db.read())
             .await?
         {
-            let txn = state.begin().await?;
+            let txn = state.begin_in_network(request.network_id).await?;
             match transition(
                 &txn,
                 request.id,
@@ -1086,6 +1130,7 @@ pub async fn follow_up(state: &AppState) -> ServiceResult<FollowUp> {
                 Ok(expired) => {
                     record_event(
                         &txn,
+                        state,
                         &expired,
                         None,
                         Some(IntroStatus::Sent),
@@ -1094,7 +1139,7 @@ pub async fn follow_up(state: &AppState) -> ServiceResult<FollowUp> {
                         now,
                     )
                     .await?;
-                    txn.commit().await?;
+                    state.commit(txn).await?;
                     done.expired += 1;
                 }
                 // Decided (or expired by another process) meanwhile.
@@ -1135,7 +1180,7 @@ pub async fn follow_up(state: &AppState) -> ServiceResult<FollowUp> {
                 )
                 .await?;
             }
-            state.commit_with_email(txn).await?;
+            state.commit(txn).await?;
             done.reminded += 1;
         }
     }

@@ -42,6 +42,22 @@ pub struct NewInvitation<'a> {
     pub pending_request: Option<String>,
 }
 
+/// Open invitations of a removed company admin stop working.
+pub async fn revoke_for_company_admin(
+    db: &impl ConnectionTrait,
+    company_admin_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::RevokedAt, Expr::value(now))
+        .filter(invitation::Column::CompanyAdminId.eq(company_admin_id))
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Records an invitation and queues its email, in the caller's transaction. Earlier
 /// unused invitations for the same person and role stop working: only the newest link does.
 pub async fn invite(
@@ -201,7 +217,8 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
         }
     };
 
-    let txn = state.begin().await?;
+    // A company admin joining delivers the company's waiting requests: live events.
+    let txn = state.begin_in_network(invitation.network_id).await?;
     let won = invitation::Entity::update_many()
         .col_expr(invitation::Column::UsedAt, Expr::value(now))
         .filter(invitation::Column::Id.eq(invitation.id))
@@ -223,7 +240,7 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
     grant_role(&txn, state, &invitation, &account).await?;
     let session = accounts::create_session(&txn, state, account.id).await?;
     // Joining as company admin may deliver waiting requests, which sends email.
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(session)
 }
 

@@ -12,4 +12,5 @@ pub mod invitations;
 pub mod jobs;
 pub mod networks;
 pub mod pagination;
+pub mod subscriptions;
 pub mod talent;

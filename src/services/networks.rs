@@ -7,13 +7,14 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
     domain::{EmailAddress, Name, Password, SecretToken, Slug},
     error::{InputErrors, ServiceError, ServiceResult, UserError},
+    live::{AccessChange, Signal},
     services::{
         access::Actor,
         accounts::{self, API_TOKEN_PREFIX, NewAccount},
@@ -315,7 +316,7 @@ pub async fn invite_team_member(
         None,
     )
     .await?;
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(ally)
 }
 
@@ -344,6 +345,40 @@ pub async fn create_api_token(
     .insert(state.db.write())
     .await?;
     Ok((model, token))
+}
+
+/// Revokes a partner tool's token: its requests fail from now on, and its open WebSockets
+/// close.
+pub async fn revoke_api_token(
+    state: &AppState,
+    actor: &Actor,
+    token_id: Uuid,
+) -> ServiceResult<api_token::Model> {
+    let not_found = || ServiceError::not_found("apiTokenId", "API token");
+    let token = api_token::Entity::find_by_id(token_id)
+        .one(state.db.read())
+        .await?
+        .ok_or_else(not_found)?;
+    if !actor.access(&state.db, token.network_id).await?.admin {
+        return Err(not_found());
+    }
+    actor.require_account()?;
+    let txn = state.begin().await?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(state.now()))
+        .filter(api_token::Column::Id.eq(token.id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    state
+        .live
+        .signal(&txn, Signal::Access(AccessChange::ApiToken(token.id)))
+        .await?;
+    state.commit(txn).await?;
+    api_token::Entity::find_by_id(token.id)
+        .one(state.db.read())
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// The network's admins (accounts), for network admins only.

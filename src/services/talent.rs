@@ -93,7 +93,7 @@ pub async fn add(
         None,
     )
     .await?;
-    state.commit_with_email(txn).await?;
+    state.commit(txn).await?;
     Ok(talent)
 }
 

@@ -9,7 +9,10 @@ use crate::{
     support::{Backend, TestApp},
 };
 
-both_databases!(graphql_http_audit_has_no_must_failure);
+both_databases!(
+    graphql_http_audit_has_no_must_failure,
+    graphql_ws_client_follows_the_inboxes
+);
 
 const JS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js");
 
@@ -55,6 +58,23 @@ async fn graphql_http_audit_has_no_must_failure(app: TestApp) {
     println!("{output}");
     assert!(ok, "graphql-http audit found MUST failures:\n{output}");
     assert!(output.lines().any(|l| l.ends_with(" 0 failed")), "{output}");
+}
+
+/// The `graphql-ws` npm client over a real socket (SPEC §3's `/graphql/ws`).
+async fn graphql_ws_client_follows_the_inboxes(app: TestApp) {
+    let live = crate::subscriptions::live_network(&app, "Node").await;
+    let setup = serde_json::json!({
+        "url": app.address,
+        "adminToken": live.network.admin_token,
+        "companyAdminToken": live.company_admin_token,
+        "talentToken": live.talent_token,
+        "networkId": live.network.id,
+        "companyId": live.company,
+    });
+    let (ok, output) = node("subscriptions.mjs", &setup.to_string()).await;
+    println!("{output}");
+    assert!(ok, "the graphql-ws client saw something else:\n{output}");
+    assert_eq!(output.matches("ok - ").count(), 8, "{output}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

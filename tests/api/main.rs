@@ -15,3 +15,4 @@ mod js;
 mod n_plus_one;
 mod roles;
 mod schema;
+mod subscriptions;

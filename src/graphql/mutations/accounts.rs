@@ -108,7 +108,7 @@ impl AccountMutations {
     ) -> async_graphql::Result<SignOutPayload> {
         let all = input.unwrap_or_default().all_sessions.unwrap_or(false);
         SignOutPayload::respond(
-            accounts::sign_out(ctx.state(), ctx.actor(), all).await,
+            accounts::sign_out(ctx.state(), &ctx.actor(), all).await,
             |()| SignOutPayload {
                 signed_out: Some(true),
                 user_errors: vec![],

@@ -36,8 +36,37 @@ payload!(InviteCompanyAdminPayload {
     company_admin: CompanyAdmin
 });
 
+#[derive(InputObject)]
+pub struct RemoveCompanyAdminInput {
+    pub company_admin_id: ID,
+}
+
+payload!(RemoveCompanyAdminPayload {
+    company_admin: CompanyAdmin
+});
+
 #[Object]
 impl CompanyMutations {
+    /// Removes a company admin (by network admins and the company's own admins): they stop
+    /// receiving the company's requests, and their subscriptions to its inbox end.
+    async fn remove_company_admin(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveCompanyAdminInput,
+    ) -> async_graphql::Result<RemoveCompanyAdminPayload> {
+        let id = parse_id!(
+            RemoveCompanyAdminPayload,
+            CompanyAdmin,
+            "companyAdminId",
+            input.company_admin_id
+        );
+        let result = companies::remove_admin(ctx.state(), &ctx.actor(), id).await;
+        RemoveCompanyAdminPayload::respond(result, |admin| RemoveCompanyAdminPayload {
+            company_admin: Some(CompanyAdmin(admin)),
+            user_errors: vec![],
+        })
+    }
+
     async fn create_company(
         &self,
         ctx: &Context<'_>,
@@ -46,7 +75,7 @@ impl CompanyMutations {
         let network_id = parse_id!(CreateCompanyPayload, Network, "networkId", input.network_id);
         let result = companies::create(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             NewCompany {
                 network_id,
                 name: &input.name,
@@ -76,7 +105,7 @@ impl CompanyMutations {
         );
         let result = companies::invite_admin(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             company_id,
             &input.name,
             &input.email,

@@ -110,7 +110,7 @@ impl IntroductionMutations {
         };
         let result = introductions::request(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             NewRequest {
                 company_id,
                 talent_id: None,
@@ -139,7 +139,7 @@ impl IntroductionMutations {
         };
         let result = introductions::request(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             NewRequest {
                 company_id,
                 talent_id: Some(talent_id),
@@ -167,7 +167,7 @@ impl IntroductionMutations {
             input.intro_request_id
         );
         let result =
-            introductions::make_intro(ctx.state(), ctx.actor(), id, input.note.as_deref()).await;
+            introductions::make_intro(ctx.state(), &ctx.actor(), id, input.note.as_deref()).await;
         MakeIntroPayload::respond(result, |r| MakeIntroPayload {
             intro_request: Some(IntroRequest(r)),
             user_errors: vec![],
@@ -189,7 +189,7 @@ impl IntroductionMutations {
         );
         let result = introductions::add_point_of_contact(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             id,
             &input.name,
             &input.email,
@@ -214,7 +214,7 @@ impl IntroductionMutations {
             "introRequestId",
             input.intro_request_id
         );
-        let result = introductions::accept_intro(ctx.state(), ctx.actor(), id).await;
+        let result = introductions::accept_intro(ctx.state(), &ctx.actor(), id).await;
         AcceptIntroPayload::respond(result, |r| AcceptIntroPayload {
             intro_request: Some(IntroRequest(r)),
             user_errors: vec![],
@@ -234,7 +234,7 @@ impl IntroductionMutations {
             input.intro_request_id
         );
         let result =
-            introductions::decline_intro(ctx.state(), ctx.actor(), id, input.reason.as_deref())
+            introductions::decline_intro(ctx.state(), &ctx.actor(), id, input.reason.as_deref())
                 .await;
         DeclineIntroPayload::respond(result, |r| DeclineIntroPayload {
             intro_request: Some(IntroRequest(r)),
@@ -254,7 +254,7 @@ impl IntroductionMutations {
             "introRequestId",
             input.intro_request_id
         );
-        let result = introductions::withdraw_intro(ctx.state(), ctx.actor(), id).await;
+        let result = introductions::withdraw_intro(ctx.state(), &ctx.actor(), id).await;
         WithdrawIntroPayload::respond(result, |r| WithdrawIntroPayload {
             intro_request: Some(IntroRequest(r)),
             user_errors: vec![],

@@ -38,7 +38,7 @@ impl JobMutations {
         let company_id = parse_id!(CreateJobPayload, Company, "companyId", input.company_id);
         let result = jobs::create(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             NewJob {
                 company_id,
                 title: &input.title,
@@ -61,7 +61,7 @@ impl JobMutations {
         input: CloseJobInput,
     ) -> async_graphql::Result<CloseJobPayload> {
         let job_id = parse_id!(CloseJobPayload, Job, "jobId", input.job_id);
-        let result = jobs::close(ctx.state(), ctx.actor(), job_id).await;
+        let result = jobs::close(ctx.state(), &ctx.actor(), job_id).await;
         CloseJobPayload::respond(result, |j| CloseJobPayload {
             job: Some(Job(j)),
             user_errors: vec![],

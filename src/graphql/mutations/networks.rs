@@ -53,8 +53,37 @@ payload!(CreateApiTokenPayload {
     api_token: ApiToken,
 });
 
+#[derive(InputObject)]
+pub struct RevokeApiTokenInput {
+    pub api_token_id: ID,
+}
+
+payload!(RevokeApiTokenPayload {
+    api_token: ApiToken
+});
+
 #[Object]
 impl NetworkMutations {
+    /// Revokes a partner tool's token (network admins): it stops working at once, and its
+    /// open subscriptions close.
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiTokenInput,
+    ) -> async_graphql::Result<RevokeApiTokenPayload> {
+        let id = parse_id!(
+            RevokeApiTokenPayload,
+            ApiToken,
+            "apiTokenId",
+            input.api_token_id
+        );
+        let result = networks::revoke_api_token(ctx.state(), &ctx.actor(), id).await;
+        RevokeApiTokenPayload::respond(result, |token| RevokeApiTokenPayload {
+            api_token: Some(ApiToken(token)),
+            user_errors: vec![],
+        })
+    }
+
     async fn update_network_settings(
         &self,
         ctx: &Context<'_>,
@@ -73,7 +102,7 @@ impl NetworkMutations {
             intro_expiry_days: input.intro_expiry_days,
             reminder_after_days: input.reminder_after_days,
         };
-        let result = networks::update_settings(ctx.state(), ctx.actor(), network_id, patch).await;
+        let result = networks::update_settings(ctx.state(), &ctx.actor(), network_id, patch).await;
         UpdateNetworkSettingsPayload::respond(result, |n| UpdateNetworkSettingsPayload {
             network: Some(Network(n)),
             user_errors: vec![],
@@ -94,7 +123,7 @@ impl NetworkMutations {
         );
         let result = networks::invite_team_member(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             network_id,
             input.role.into(),
             &input.name,
@@ -122,7 +151,7 @@ impl NetworkMutations {
             input.network_id
         );
         let result =
-            networks::create_api_token(ctx.state(), ctx.actor(), network_id, &input.name).await;
+            networks::create_api_token(ctx.state(), &ctx.actor(), network_id, &input.name).await;
         CreateApiTokenPayload::respond(result, |(model, token)| CreateApiTokenPayload {
             token: Some(token.into_string()),
             api_token: Some(ApiToken(model)),

@@ -42,7 +42,7 @@ impl TalentMutations {
         let network_id = parse_id!(AddTalentPayload, Network, "networkId", input.network_id);
         let result = talent::add(
             ctx.state(),
-            ctx.actor(),
+            &ctx.actor(),
             NewTalent {
                 network_id,
                 name: &input.name,
@@ -71,7 +71,7 @@ impl TalentMutations {
             input.talent_id
         );
         let result =
-            talent::set_verified(ctx.state(), ctx.actor(), talent_id, input.verified).await;
+            talent::set_verified(ctx.state(), &ctx.actor(), talent_id, input.verified).await;
         SetTalentVerifiedPayload::respond(result, |t| SetTalentVerifiedPayload {
             talent: Some(Talent(t)),
             user_errors: vec![],

@@ -254,7 +254,7 @@ impl Network {
 
     /// Network admins (network admins only).
     async fn admins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Account>> {
-        Ok(networks::admins(ctx.state(), ctx.actor(), self.0.id)
+        Ok(networks::admins(ctx.state(), &ctx.actor(), self.0.id)
             .await?
             .into_iter()
             .map(Account)
@@ -263,7 +263,7 @@ impl Network {
 
     /// Active API tokens (network admins only).
     async fn api_tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiToken>> {
-        Ok(networks::api_tokens(ctx.state(), ctx.actor(), self.0.id)
+        Ok(networks::api_tokens(ctx.state(), &ctx.actor(), self.0.id)
             .await?
             .into_iter()
             .map(ApiToken)

@@ -1,13 +1,14 @@
 //! Test harness: `TestApp::spawn`, typed GraphQL helpers, fixtures, a mailbox.
 
 pub mod smtp;
+pub mod ws;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use introgate::{
     app::Application,
     clock::OffsetClock,
-    config::{DatabaseConfig, DatabaseUrl, LimitsConfig, MailConfig, ServerConfig},
+    config::{DatabaseConfig, DatabaseUrl, LimitsConfig, LiveConfig, MailConfig, ServerConfig},
     state::AppState,
 };
 use serde_json::{Value, json};
@@ -184,6 +185,11 @@ pub fn test_config(url: DatabaseUrl, mail_dir: PathBuf) -> ServerConfig {
         greenhouse_api_url: "http://127.0.0.1:9".parse().unwrap(),
         greenhouse_auth_url: "http://127.0.0.1:9".parse().unwrap(),
         limits: LimitsConfig::default(),
+        // Long: tests must see events through the signals, not through the safety sweep.
+        live: LiveConfig {
+            live_sweep_interval: Duration::from_secs(600),
+            ..LiveConfig::default()
+        },
         intro_follow_up_interval: Duration::from_millis(100),
     }
 }

@@ -1,0 +1,533 @@
+//! `/graphql/ws`: GraphQL over WebSocket, in the `graphql-transport-ws` protocol (what the
+//! `graphql-ws` client speaks) and the legacy `graphql-ws` one (subscriptions-transport-ws).
+//!
+//! The identity comes from the `connection_init` payload (`{"authorization": "Bearer …"}`),
+//! and follows the subscriber: when a signal says their rights may have shrunk, the token is
+//! checked again (revoked: the socket closes with 4403) and their subscriptions re-check
+//! what they follow.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{Variables, parser::types::OperationType};
+use axum::{
+    extract::{
+        State, WebSocketUpgrade,
+        ws::{CloseFrame, Message, WebSocket},
+    },
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+
+use super::{HttpState, graphql::scrub, limits, order};
+use crate::{
+    graphql::{LiveSession, request_data},
+    live::AccessChange,
+    services::{
+        access::{Actor, Principal},
+        accounts,
+    },
+};
+
+const TRANSPORT_WS: &str = "graphql-transport-ws";
+const LEGACY_WS: &str = "graphql-ws";
+/// Operations one connection may run at once.
+const MAX_OPERATIONS: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// `graphql-transport-ws`.
+    Transport,
+    /// The legacy `graphql-ws` (subscriptions-transport-ws).
+    Legacy,
+}
+
+/// Close codes of `graphql-transport-ws`.
+mod close {
+    pub const INVALID_MESSAGE: u16 = 4400;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const FORBIDDEN: u16 = 4403;
+    pub const SUBPROTOCOL_NOT_ACCEPTABLE: u16 = 4406;
+    pub const INIT_TIMEOUT: u16 = 4408;
+    pub const DUPLICATE_SUBSCRIBER: u16 = 4409;
+    pub const TOO_MANY_INITIALISATIONS: u16 = 4429;
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+}
+
+pub async fn upgrade(
+    State(http): State<HttpState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && !origin_allowed(&http, &headers, origin.to_str().unwrap_or_default())
+    {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let ws = ws
+        .protocols([TRANSPORT_WS, LEGACY_WS])
+        .max_message_size(http.limits.max_body_bytes);
+    let protocol = match ws.selected_protocol().and_then(|p| p.to_str().ok()) {
+        Some(TRANSPORT_WS) => Some(Protocol::Transport),
+        Some(LEGACY_WS) => Some(Protocol::Legacy),
+        _ => None,
+    };
+    ws.on_upgrade(move |socket| async move {
+        match protocol {
+            Some(protocol) => Connection::new(http, protocol).run(socket).await,
+            None => {
+                let mut socket = socket;
+                let _ = socket
+                    .send(close_message(
+                        close::SUBPROTOCOL_NOT_ACCEPTABLE,
+                        "Subprotocol not acceptable",
+                    ))
+                    .await;
+            }
+        }
+    })
+}
+
+/// Browsers send `Origin`: the page must be ours (same host) or one of `CORS_ORIGINS`.
+/// Other clients send none, and authenticate in `connection_init` anyway.
+fn origin_allowed(http: &HttpState, headers: &HeaderMap, origin: &str) -> bool {
+    let same_host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| {
+            origin == format!("http://{host}") || origin == format!("https://{host}")
+        });
+    same_host || http.cors_origins.iter().any(|allowed| allowed.0 == origin)
+}
+
+fn close_message(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// What an operation's task sends to the socket; `generation` tells a finished operation
+/// from a new one that reuses its id.
+enum Outgoing {
+    Next {
+        id: String,
+        generation: u64,
+        payload: Value,
+    },
+    Error {
+        id: String,
+        generation: u64,
+        errors: Value,
+    },
+    Complete {
+        id: String,
+        generation: u64,
+    },
+}
+
+/// Who is connected: the token (checked again when rights may have shrunk) and the actor
+/// every subscription of the connection follows.
+struct Identity {
+    token: String,
+    principal: Principal,
+    actor: watch::Sender<Arc<Actor>>,
+}
+
+struct Connection {
+    http: HttpState,
+    protocol: Protocol,
+    init_received: bool,
+    identity: Option<Identity>,
+    operations: HashMap<String, (u64, tokio::task::AbortHandle)>,
+    generation: u64,
+    outgoing: mpsc::Sender<Outgoing>,
+}
+
+/// Why the connection ends.
+struct Close(u16, String);
+
+impl Close {
+    fn new(code: u16, reason: impl Into<String>) -> Self {
+        Self(code, reason.into())
+    }
+}
+
+impl Connection {
+    fn new(http: HttpState, protocol: Protocol) -> Self {
+        Self {
+            http,
+            protocol,
+            init_received: false,
+            identity: None,
+            operations: HashMap::new(),
+            generation: 0,
+            outgoing: mpsc::channel(1).0,
+        }
+    }
+
+    async fn run(mut self, socket: WebSocket) {
+        let (mut sink, mut incoming) = socket.split();
+        let (outgoing, mut results) = mpsc::channel::<Outgoing>(64);
+        self.outgoing = outgoing;
+        let mut access = self.http.state.live.hub.access_changes();
+        let init_deadline = tokio::time::sleep(self.http.live.ws_init_timeout);
+        tokio::pin!(init_deadline);
+        let keepalive = self.http.live.ws_keepalive;
+        let mut pings =
+            tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
+        let shutdown = self.http.shutdown.clone();
+
+        let closing: Close = loop {
+            let step: Result<Option<Value>, Close> = tokio::select! {
+                _ = &mut init_deadline, if !self.init_received => {
+                    Err(Close::new(close::INIT_TIMEOUT, "Connection initialisation timeout"))
+                }
+                _ = shutdown.cancelled() => Err(Close::new(close::GOING_AWAY, "server shutting down")),
+                message = incoming.next() => match message {
+                    Some(Ok(Message::Text(text))) => self.receive(text.as_str()).await,
+                    Some(Ok(Message::Binary(_))) => {
+                        Err(Close::new(close::INVALID_MESSAGE, "Invalid message received"))
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(None),
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Close::new(close::NORMAL, ""),
+                },
+                Some(result) = results.recv() => Ok(self.deliver(result)),
+                _ = pings.tick(), if self.identity.is_some() => Ok(Some(match self.protocol {
+                    Protocol::Transport => json!({ "type": "ping" }),
+                    Protocol::Legacy => json!({ "type": "ka" }),
+                })),
+                change = access.recv(), if self.identity.is_some() => {
+                    let change = change.unwrap_or(AccessChange::Everyone);
+                    self.recheck(change).await.map(|()| None)
+                }
+            };
+            match step {
+                Ok(None) => {}
+                Ok(Some(message)) => {
+                    if sink
+                        .send(Message::Text(message.to_string().into()))
+                        .await
+                        .is_err()
+                    {
+                        break Close::new(close::NORMAL, "");
+                    }
+                }
+                Err(close) => break close,
+            }
+        };
+        for (_, (_, operation)) in self.operations.drain() {
+            operation.abort();
+        }
+        if closing.0 != close::NORMAL || !closing.1.is_empty() {
+            let _ = sink.send(close_message(closing.0, &closing.1)).await;
+        }
+        let _ = sink.close().await;
+    }
+
+    /// One client message: an answer to send, nothing, or the reason to close.
+    async fn receive(&mut self, text: &str) -> Result<Option<Value>, Close> {
+        let invalid = || Close::new(close::INVALID_MESSAGE, "Invalid message received");
+        let message: Value = serde_json::from_str(text).map_err(|_| invalid())?;
+        let kind = message
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
+        match (self.protocol, kind) {
+            (_, "connection_init") => self.init(message.get("payload")).await,
+            (Protocol::Transport, "ping") => Ok(Some(json!({ "type": "pong" }))),
+            (Protocol::Transport, "pong") => Ok(None),
+            (Protocol::Transport, "subscribe") | (Protocol::Legacy, "start") => {
+                self.subscribe(&message).map(|()| None)
+            }
+            (Protocol::Transport, "complete") | (Protocol::Legacy, "stop") => {
+                let id = message
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .ok_or_else(invalid)?;
+                let stopped = self.operations.remove(id);
+                if let Some((_, operation)) = &stopped {
+                    operation.abort();
+                }
+                // The legacy protocol confirms a stop; the current one does not.
+                Ok((self.protocol == Protocol::Legacy && stopped.is_some())
+                    .then(|| json!({ "type": "complete", "id": id })))
+            }
+            (Protocol::Legacy, "connection_terminate") => {
+                Err(Close::new(close::NORMAL, "terminated"))
+            }
+            _ => Err(invalid()),
+        }
+    }
+
+    async fn init(&mut self, payload: Option<&Value>) -> Result<Option<Value>, Close> {
+        if self.init_received {
+            return Err(Close::new(
+                close::TOO_MANY_INITIALISATIONS,
+                "Too many initialisation requests",
+            ));
+        }
+        self.init_received = true;
+        let token = payload
+            .and_then(Value::as_object)
+            .and_then(|p| {
+                p.iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+                    .and_then(|(_, value)| value.as_str())
+            })
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let principal = match token {
+            Some(token) => self.authenticate(token).await?,
+            None => None,
+        };
+        let (Some(token), Some(principal)) = (token, principal) else {
+            return Err(self.forbidden(
+                "connection_init needs {\"authorization\": \"Bearer <token>\"} with a valid token",
+            ));
+        };
+        let actor = watch::Sender::new(Arc::new(Actor::new(principal.clone())));
+        self.identity = Some(Identity {
+            token: token.to_owned(),
+            principal,
+            actor,
+        });
+        Ok(Some(json!({ "type": "connection_ack" })))
+    }
+
+    async fn authenticate(&self, token: &str) -> Result<Option<Principal>, Close> {
+        accounts::authenticate(&self.http.state, token)
+            .await
+            .map_err(|error| {
+                let _logged = async_graphql::Error::from(error);
+                Close::new(1011, "internal error")
+            })
+    }
+
+    /// Closing for a refused identity; the legacy protocol has no close codes of its own,
+    /// so it uses the same one (its clients see the reason in the close frame).
+    fn forbidden(&self, reason: &str) -> Close {
+        Close::new(close::FORBIDDEN, reason)
+    }
+
+    /// A signal that someone's rights may have shrunk.
+    async fn recheck(&mut self, change: AccessChange) -> Result<(), Close> {
+        let Some(identity) = &self.identity else {
+            return Ok(());
+        };
+        let concerns = match (change, &identity.principal) {
+            (AccessChange::Everyone, _) => true,
+            (AccessChange::Account(id), Principal::Account { account_id, .. }) => id == *account_id,
+            (AccessChange::ApiToken(id), Principal::ApiToken { token_id, .. }) => id == *token_id,
+            _ => false,
+        };
+        if !concerns {
+            return Ok(());
+        }
+        let token = identity.token.clone();
+        match self.authenticate(&token).await? {
+            Some(principal) => {
+                // A fresh actor loads fresh memberships; every subscription re-checks.
+                if let Some(identity) = &self.identity {
+                    identity.actor.send_replace(Arc::new(Actor::new(principal)));
+                }
+                Ok(())
+            }
+            None => Err(self.forbidden("the token was revoked or expired")),
+        }
+    }
+
+    fn subscribe(&mut self, message: &Value) -> Result<(), Close> {
+        let invalid = || Close::new(close::INVALID_MESSAGE, "Invalid message received");
+        let Some(identity) = &self.identity else {
+            return Err(Close::new(close::UNAUTHORIZED, "Unauthorized"));
+        };
+        let id = message
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(invalid)?
+            .to_owned();
+        let payload = message.get("payload").ok_or_else(invalid)?;
+        let query = payload
+            .get("query")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
+        if self.operations.contains_key(&id) {
+            return Err(Close::new(
+                close::DUPLICATE_SUBSCRIBER,
+                format!("Subscriber for {id} already exists"),
+            ));
+        }
+        self.generation += 1;
+        let generation = self.generation;
+        let outgoing = self.outgoing.clone();
+        if self.operations.len() >= MAX_OPERATIONS {
+            let errors = json!([{ "message": format!("at most {MAX_OPERATIONS} operations per connection"), "extensions": { "code": "LIMIT_EXCEEDED" } }]);
+            let _ = outgoing.try_send(Outgoing::Error {
+                id,
+                generation,
+                errors,
+            });
+            return Ok(());
+        }
+        let operation = Operation {
+            id: id.clone(),
+            generation,
+            query: query.to_owned(),
+            operation_name: payload
+                .get("operationName")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            variables: payload.get("variables").cloned().filter(Value::is_object),
+        };
+        let session = LiveSession(identity.actor.subscribe());
+        let actor = identity.actor.borrow().clone();
+        let task = tokio::spawn(operation.run(self.http.clone(), actor, session, outgoing));
+        self.operations
+            .insert(id, (generation, task.abort_handle()));
+        Ok(())
+    }
+
+    /// A result of an operation, if the operation is still the one with that id.
+    fn deliver(&mut self, result: Outgoing) -> Option<Value> {
+        let current = |id: &str, generation: u64| {
+            self.operations
+                .get(id)
+                .is_some_and(|(current, _)| *current == generation)
+        };
+        let (next, error) = match self.protocol {
+            Protocol::Transport => ("next", "error"),
+            Protocol::Legacy => ("data", "error"),
+        };
+        match result {
+            Outgoing::Next {
+                id,
+                generation,
+                payload,
+            } => current(&id, generation)
+                .then(|| json!({ "type": next, "id": id, "payload": payload })),
+            Outgoing::Error {
+                id,
+                generation,
+                errors,
+            } => {
+                if !current(&id, generation) && self.operations.contains_key(&id) {
+                    return None;
+                }
+                self.operations.remove(&id);
+                Some(json!({ "type": error, "id": id, "payload": errors }))
+            }
+            Outgoing::Complete { id, generation } => {
+                if !current(&id, generation) {
+                    return None;
+                }
+                self.operations.remove(&id);
+                Some(json!({ "type": "complete", "id": id }))
+            }
+        }
+    }
+}
+
+struct Operation {
+    id: String,
+    generation: u64,
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+}
+
+impl Operation {
+    async fn run(
+        self,
+        http: HttpState,
+        actor: Arc<Actor>,
+        session: LiveSession,
+        outgoing: mpsc::Sender<Outgoing>,
+    ) {
+        let Operation { id, generation, .. } = self;
+        let fail = |errors: Value| Outgoing::Error {
+            id: id.clone(),
+            generation,
+            errors,
+        };
+        let document = match async_graphql::parser::parse_query(&self.query) {
+            Ok(document) => document,
+            Err(error) => {
+                let errors = json!([{ "message": error.to_string(), "extensions": { "code": "GRAPHQL_PARSE_FAILED" } }]);
+                let _ = outgoing.send(fail(errors)).await;
+                return;
+            }
+        };
+        let aliases = limits::alias_count(&document);
+        if aliases > http.limits.max_aliases {
+            let errors = json!([{ "message": format!("the query uses {aliases} aliases; the limit is {}", http.limits.max_aliases), "extensions": { "code": "ALIAS_LIMIT_EXCEEDED" } }]);
+            let _ = outgoing.send(fail(errors)).await;
+            return;
+        }
+        let subscription = limits::operation_type(&document, self.operation_name.as_deref())
+            == Some(OperationType::Subscription);
+        let mut request = async_graphql::Request::new(self.query);
+        if let Some(name) = self.operation_name.clone() {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            request = request.variables(Variables::from_json(variables));
+        }
+        let request = request_data(request, &http.state, actor).data(session);
+        let mut responses = std::pin::pin!(http.schema.execute_stream(request));
+        let mut first = true;
+        loop {
+            // Queries and mutations answer once, within the request timeout.
+            let next = if subscription {
+                responses.next().await
+            } else {
+                match tokio::time::timeout(http.limits.request_timeout, responses.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        let errors = json!([{ "message": "the request took too long", "extensions": { "code": "TIMEOUT" } }]);
+                        let _ = outgoing.send(fail(errors)).await;
+                        return;
+                    }
+                }
+            };
+            let Some(response) = next else { break };
+            let failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+            let request_error = failed && response.errors.iter().all(|e| e.path.is_empty());
+            let mut body = serde_json::to_value(&response)
+                .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
+            if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+                for error in errors.iter_mut() {
+                    scrub(error, request_error);
+                }
+            }
+            // Refused before the first result (invalid, not found, forbidden): `error`.
+            if first && failed {
+                let errors = body.get_mut("errors").map(Value::take).unwrap_or_default();
+                let _ = outgoing.send(fail(errors)).await;
+                return;
+            }
+            first = false;
+            if let Some(data) = body.get_mut("data") {
+                order::reorder(&document, self.operation_name.as_deref(), data);
+            }
+            let next = Outgoing::Next {
+                id: id.clone(),
+                generation,
+                payload: body,
+            };
+            if outgoing.send(next).await.is_err() {
+                return;
+            }
+        }
+        let _ = outgoing.send(Outgoing::Complete { id, generation }).await;
+    }
+}

@@ -1,0 +1,190 @@
+//! Live subscriptions (SPEC §5): which events of the log a subscriber receives, what each
+//! means for their inbox, and when they stop receiving. Every event is authorised against
+//! the subscriber's current rights; when those no longer allow the subscription, it ends
+//! with `FORBIDDEN`.
+
+use std::sync::Arc;
+
+use entities::enums::{IntroDirection, IntroStatus};
+use futures::{Stream, StreamExt};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::{
+    error::{ServiceError, ServiceResult, UserError},
+    live::{LiveEvent, log, stream},
+    services::{
+        access::{Actor, NetworkAccess},
+        companies,
+        introductions::{self, InboxSection},
+    },
+    state::AppState,
+};
+
+/// What a subscription follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The network admins' inbox (`inboxUpdated`): requests waiting for them.
+    NetworkInbox(Uuid),
+    /// A company's inbox (`companyInboxUpdated`): requests delivered to the company and
+    /// waiting for its decision.
+    CompanyInbox(Uuid),
+    /// Every change of one request (`introRequestUpdated`).
+    Request(Uuid),
+}
+
+/// What an event did to the subscriber's inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Added,
+    Updated,
+    Removed,
+}
+
+/// One event for one subscriber, with the rights it was authorised under.
+pub struct Delivery {
+    pub event: Arc<LiveEvent>,
+    pub kind: EventKind,
+    pub actor: Arc<Actor>,
+}
+
+impl Delivery {
+    pub fn cursor(&self) -> i64 {
+        self.event.entry.seq
+    }
+}
+
+/// Whether a request in this state waits in a company's inbox.
+pub fn awaits_company(direction: IntroDirection, status: IntroStatus) -> bool {
+    direction == IntroDirection::TalentToCompany && status == IntroStatus::Sent
+}
+
+fn kind(was_in: bool, is_in: bool) -> Option<EventKind> {
+    match (was_in, is_in) {
+        (false, true) => Some(EventKind::Added),
+        (true, true) => Some(EventKind::Updated),
+        (true, false) => Some(EventKind::Removed),
+        (false, false) => None,
+    }
+}
+
+/// What the event means for a subscription following `target`, if anything.
+pub fn kind_for(target: Target, event: &LiveEvent) -> Option<EventKind> {
+    let entry = &event.entry;
+    match target {
+        Target::NetworkInbox(_) => {
+            let in_inbox =
+                |status: Option<IntroStatus>| status.and_then(InboxSection::of).is_some();
+            kind(in_inbox(entry.from_status), in_inbox(Some(entry.to_status)))
+        }
+        Target::CompanyInbox(company) if entry.company_id == company => {
+            let waits = |status: Option<IntroStatus>| {
+                status.is_some_and(|s| awaits_company(entry.direction, s))
+            };
+            kind(waits(entry.from_status), waits(Some(entry.to_status)))
+        }
+        Target::CompanyInbox(_) => None,
+        Target::Request(id) if entry.intro_request_id == id => {
+            Some(if entry.from_status.is_none() {
+                EventKind::Added
+            } else {
+                EventKind::Updated
+            })
+        }
+        Target::Request(_) => None,
+    }
+}
+
+/// Whether these rights allow following `target` (and, for a request, seeing it now).
+fn allows(access: &NetworkAccess, target: Target, event: Option<&LiveEvent>) -> bool {
+    match target {
+        Target::NetworkInbox(_) => access.admin || access.api_token,
+        Target::CompanyInbox(company) => access.companies.contains(&company),
+        Target::Request(_) => event.is_none_or(|e| introductions::can_see(access, &e.request)),
+    }
+}
+
+/// Opens a subscription: checks the target and the cursor now (`NOT_FOUND` for what the
+/// subscriber may not see, `FORBIDDEN` for what they see but may not follow), then streams
+/// the replayed and live events. `actor` follows the connection's current rights.
+pub async fn open(
+    state: &AppState,
+    mut actor: watch::Receiver<Arc<Actor>>,
+    target: Target,
+    after: Option<i64>,
+) -> ServiceResult<impl Stream<Item = ServiceResult<Delivery>> + Send + use<>> {
+    let current = actor.borrow_and_update().clone();
+    let network_id = match target {
+        Target::NetworkInbox(id) => {
+            let access = current.access(&state.db, id).await?;
+            if !access.sees_network() {
+                return Err(ServiceError::not_found("networkId", "network"));
+            }
+            if !allows(&access, target, None) {
+                return Err(ServiceError::Forbidden);
+            }
+            id
+        }
+        Target::CompanyInbox(id) => {
+            let (company, access) =
+                companies::visible_with_access(state, &current, id, "companyId").await?;
+            if !allows(&access, target, None) {
+                return Err(ServiceError::Forbidden);
+            }
+            company.network_id
+        }
+        Target::Request(id) => {
+            introductions::visible_request(state, &current, id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("id", "introduction request"))?
+                .network_id
+        }
+    };
+    if let Some(seq) = after
+        && !log::contains(state.db.read(), network_id, seq).await?
+    {
+        return Err(UserError::invalid(
+            "after",
+            "unknown cursor, or older than the event log keeps: subscribe without `after`",
+        )
+        .into());
+    }
+
+    let events = stream::events(state.live.hub.clone(), state.db.clone(), network_id, after);
+    let db = state.db.clone();
+    Ok(async_stream::try_stream! {
+        let mut events = std::pin::pin!(events);
+        loop {
+            let step = tokio::select! {
+                changed = actor.changed() => Step::RightsChanged(changed.is_ok()),
+                event = events.next() => Step::Event(event),
+            };
+            match step {
+                Step::RightsChanged(false) | Step::Event(None) => break,
+                Step::RightsChanged(true) => {
+                    let current = actor.borrow_and_update().clone();
+                    let access = current.access(&db, network_id).await?;
+                    if !allows(&access, target, None) {
+                        Err(ServiceError::Forbidden)?;
+                    }
+                }
+                Step::Event(Some(event)) => {
+                    let event = event?;
+                    let Some(kind) = kind_for(target, &event) else { continue };
+                    let current = actor.borrow().clone();
+                    let access = current.access(&db, network_id).await?;
+                    if !allows(&access, target, Some(&event)) {
+                        Err(ServiceError::Forbidden)?;
+                    }
+                    yield Delivery { event, kind, actor: current };
+                }
+            }
+        }
+    })
+}
+
+enum Step<E> {
+    /// `false`: the connection is gone.
+    RightsChanged(bool),
+    Event(Option<E>),
+}

@@ -1,0 +1,685 @@
+//! Live subscriptions over WebSocket (`/graphql/ws`): the inbox events of a request's life,
+//! the protocol's close codes, tenant isolation, resuming from a cursor, losing access,
+//! the legacy protocol, and events crossing server processes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::{
+    both_databases,
+    invitations::{accept, add_talent, create_company, invite_company_admin},
+    support::{
+        Backend, PASSWORD, TestApp, TestNetwork,
+        ws::{LEGACY, Received, TRANSPORT},
+    },
+    with_backends,
+};
+
+both_databases!(
+    inboxes_follow_a_request_through_its_life,
+    protocol_violations_close_with_their_codes,
+    subscribing_is_authorised,
+    another_networks_events_never_arrive,
+    resuming_replays_exactly_the_missed_events,
+    losing_access_ends_the_subscription,
+    legacy_protocol_and_request_updates
+);
+with_backends!(origin_is_checked, init_timeout_closes_with_4408);
+
+pub const INBOX: &str = "subscription($n: ID!, $after: String) { inboxUpdated(networkId: $n, after: $after) { cursor kind status section counts { inNetwork outOfNetwork } companyCounts { awaitingDecision } introRequest { id status talent { name } company { name } } } }";
+pub const COMPANY_INBOX: &str = "subscription($c: ID!) { companyInboxUpdated(companyId: $c) { cursor kind status section counts { inNetwork } companyCounts { awaitingDecision } introRequest { id status } } }";
+
+/// A gatekeeper network with a company that has an active admin, and a verified talent.
+pub struct Live {
+    pub network: TestNetwork,
+    pub company: String,
+    pub company_admin_token: String,
+    pub talent_token: String,
+}
+
+pub async fn live_network(app: &TestApp, name: &str) -> Live {
+    let network = app.network(name).await;
+    app.mutate(Some(&network.admin_token), "updateNetworkSettings", "mutation($n: ID!) { updateNetworkSettings(input: {networkId: $n, gatekeeper: true}) { network { id } } }", json!({ "n": network.id })).await;
+    let company = create_company(app, &network, "Acme").await;
+    let domain = name.to_lowercase().replace(' ', "-");
+    let admin_email = format!("casey@{domain}.test");
+    invite_company_admin(app, &network.admin_token, &company, &admin_email).await;
+    let company_admin_token = accept(
+        app,
+        &app.email_to(&admin_email).await.invitation_token(),
+        PASSWORD,
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, talent_token) =
+        add_talent(app, &network, "Vera", &format!("vera@{domain}.test"), true).await;
+    Live {
+        network,
+        company,
+        company_admin_token,
+        talent_token,
+    }
+}
+
+/// The talent asks for an introduction to the company; returns the request id.
+pub async fn request(app: &TestApp, live: &Live) -> String {
+    let payload = app.mutate(Some(&live.talent_token), "requestIntroToCompany", "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, jobIds: [], message: \"hello\"}) { introRequest { id status } userErrors { code message } } }", json!({ "c": live.company })).await;
+    payload["introRequest"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{payload}"))
+        .to_owned()
+}
+
+pub async fn decide(app: &TestApp, token: &str, mutation: &str, request: &str) -> Value {
+    let query = format!(
+        "mutation($r: ID!) {{ {mutation}(input: {{introRequestId: $r}}) {{ introRequest {{ status }} userErrors {{ code message }} }} }}"
+    );
+    let payload = app
+        .mutate(Some(token), mutation, &query, json!({ "r": request }))
+        .await;
+    assert!(
+        payload["userErrors"].as_array().unwrap().is_empty(),
+        "{payload}"
+    );
+    payload
+}
+
+async fn inboxes_follow_a_request_through_its_life(app: TestApp) {
+    let live = live_network(&app, "Lively").await;
+    let mut admin = app.ws(&live.network.admin_token).await;
+    admin
+        .subscribe("inbox", INBOX, json!({ "n": live.network.id }))
+        .await;
+    let mut company = app.ws(&live.company_admin_token).await;
+    company
+        .subscribe("company", COMPANY_INBOX, json!({ "c": live.company }))
+        .await;
+    app.wait_for_subscribers(2).await;
+
+    // The gatekeeper holds the request: it enters the network admins' inbox.
+    let id = request(&app, &live).await;
+    let added = admin.next_data("inbox").await["inboxUpdated"].clone();
+    assert_eq!(added["kind"], "ADDED");
+    assert_eq!(added["status"], "PENDING_REVIEW");
+    assert_eq!(added["section"], "IN_NETWORK");
+    assert_eq!(
+        added["counts"],
+        json!({ "inNetwork": 1, "outOfNetwork": 0 })
+    );
+    assert_eq!(added["companyCounts"], Value::Null);
+    assert_eq!(added["introRequest"]["id"], id.as_str());
+    assert_eq!(added["introRequest"]["talent"]["name"], "Vera");
+
+    // The admin makes the intro: it leaves their inbox and enters the company's.
+    decide(&app, &live.network.admin_token, "makeIntro", &id).await;
+    let removed = admin.next_data("inbox").await["inboxUpdated"].clone();
+    assert_eq!(removed["kind"], "REMOVED");
+    assert_eq!(removed["status"], "SENT");
+    assert_eq!(removed["section"], Value::Null);
+    assert_eq!(
+        removed["counts"],
+        json!({ "inNetwork": 0, "outOfNetwork": 0 })
+    );
+    assert!(removed["cursor"].as_str().unwrap() != added["cursor"].as_str().unwrap());
+
+    let delivered = company.next_data("company").await["companyInboxUpdated"].clone();
+    assert_eq!(delivered["kind"], "ADDED");
+    assert_eq!(delivered["status"], "SENT");
+    assert_eq!(delivered["section"], Value::Null);
+    assert_eq!(delivered["counts"], Value::Null);
+    assert_eq!(delivered["companyCounts"], json!({ "awaitingDecision": 1 }));
+
+    // The company accepts: it leaves the company's inbox; the admins' inbox is untouched.
+    decide(&app, &live.company_admin_token, "acceptIntro", &id).await;
+    let decided = company.next_data("company").await["companyInboxUpdated"].clone();
+    assert_eq!(decided["kind"], "REMOVED");
+    assert_eq!(decided["status"], "ACCEPTED");
+    assert_eq!(decided["introRequest"]["status"], "ACCEPTED");
+    assert_eq!(decided["companyCounts"], json!({ "awaitingDecision": 0 }));
+    assert!(
+        admin
+            .receive_within(Duration::from_millis(300))
+            .await
+            .is_none(),
+        "the admins' inbox did not change"
+    );
+
+    // Completing a subscription stops it; the id may be used again.
+    admin
+        .send(json!({ "type": "complete", "id": "inbox" }))
+        .await;
+    admin
+        .subscribe("inbox", INBOX, json!({ "n": live.network.id }))
+        .await;
+    app.wait_for_subscribers(2).await;
+    let second = request(&app, &live).await;
+    let again = admin.next_data("inbox").await["inboxUpdated"].clone();
+    assert_eq!(again["introRequest"]["id"], second.as_str());
+}
+
+async fn protocol_violations_close_with_their_codes(app: TestApp) {
+    let network = app.network("Strict").await;
+    let token = network.admin_token.as_str();
+    let subscription = json!({ "n": network.id });
+
+    // Subscribing before the acknowledgement: 4401.
+    let mut early = app.ws_connect(Some(TRANSPORT), None).await.unwrap();
+    early.subscribe("1", INBOX, subscription.clone()).await;
+    assert_eq!(early.closed().await, Some(4401));
+
+    // A bad token, or none: 4403.
+    for payload in [
+        json!({ "authorization": "Bearer igs_not-a-token" }),
+        json!({}),
+    ] {
+        let mut refused = app.ws_connect(Some(TRANSPORT), None).await.unwrap();
+        refused
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        assert_eq!(refused.closed().await, Some(4403));
+    }
+
+    // A second connection_init: 4429.
+    let mut twice = app.ws(token).await;
+    twice.init(token).await;
+    assert_eq!(twice.closed().await, Some(4429));
+
+    // Two operations with one id: 4409.
+    let mut duplicate = app.ws(token).await;
+    duplicate
+        .subscribe("same", INBOX, subscription.clone())
+        .await;
+    duplicate
+        .subscribe("same", INBOX, subscription.clone())
+        .await;
+    assert_eq!(duplicate.closed().await, Some(4409));
+
+    // Not a protocol message: 4400.
+    let mut garbage = app.ws(token).await;
+    garbage.send_raw("{\"type\": \"dance\"}").await;
+    assert_eq!(garbage.closed().await, Some(4400));
+
+    // No subprotocol we speak: 4406.
+    let mut unknown = app.ws_connect(None, None).await.unwrap();
+    assert_eq!(unknown.closed().await, Some(4406));
+
+    // Pings are answered.
+    let mut pinging = app.ws(token).await;
+    pinging.send(json!({ "type": "ping" })).await;
+    assert_eq!(pinging.message().await["type"], "pong");
+
+    // Queries run over the socket too, and complete.
+    pinging
+        .subscribe("q", "query { viewer { account { email } } }", json!({}))
+        .await;
+    let data = pinging.next_data("q").await;
+    assert_eq!(
+        data["viewer"]["account"]["email"],
+        network.admin_email.as_str()
+    );
+    assert_eq!(
+        pinging.message().await,
+        json!({ "type": "complete", "id": "q" })
+    );
+
+    // An invalid document is an `error` for that operation, not a close.
+    pinging
+        .subscribe("bad", "subscription { nope }", json!({}))
+        .await;
+    let error = pinging.message().await;
+    assert_eq!(error["type"], "error", "{error}");
+    assert_eq!(error["id"], "bad");
+    assert_eq!(
+        error["payload"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+}
+
+async fn init_timeout_closes_with_4408(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.live.ws_init_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut silent = app.ws_connect(Some(TRANSPORT), None).await.unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(silent.closed().await, Some(4408));
+    assert!(started.elapsed() >= Duration::from_millis(250));
+}
+
+async fn origin_is_checked(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.cors_origins = vec!["https://spa.example".parse().unwrap()];
+    })
+    .await;
+    let network = app.network("Origins").await;
+    let refused = app
+        .ws_connect(Some(TRANSPORT), Some("https://evil.example"))
+        .await;
+    assert!(
+        matches!(&refused, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 403),
+        "{:?}",
+        refused.err()
+    );
+    for origin in ["https://spa.example".to_owned(), app.address.clone()] {
+        let mut allowed = app
+            .ws_connect(Some(TRANSPORT), Some(&origin))
+            .await
+            .unwrap_or_else(|e| panic!("{origin}: {e}"));
+        allowed.init(&network.admin_token).await;
+        assert_eq!(allowed.message().await["type"], "connection_ack");
+    }
+}
+
+async fn subscribing_is_authorised(app: TestApp) {
+    let live = live_network(&app, "Guarded").await;
+    let other = app.network("Elsewhere").await;
+    let mut talent = app.ws(&live.talent_token).await;
+
+    let refused = |message: &Value| message["payload"][0]["extensions"]["code"].clone();
+    // A member who may not follow the admins' inbox: FORBIDDEN.
+    talent
+        .subscribe("1", INBOX, json!({ "n": live.network.id }))
+        .await;
+    let message = talent.message().await;
+    assert_eq!(message["type"], "error", "{message}");
+    assert_eq!(refused(&message), "FORBIDDEN");
+    // Another network: as if it did not exist.
+    let mut outsider = app.ws(&other.admin_token).await;
+    outsider
+        .subscribe("1", INBOX, json!({ "n": live.network.id }))
+        .await;
+    assert_eq!(refused(&outsider.message().await), "NOT_FOUND");
+    outsider
+        .subscribe("2", COMPANY_INBOX, json!({ "c": live.company }))
+        .await;
+    assert_eq!(refused(&outsider.message().await), "NOT_FOUND");
+    // A network admin does not follow a company's inbox (that is its admins').
+    let mut admin = app.ws(&live.network.admin_token).await;
+    admin
+        .subscribe("1", COMPANY_INBOX, json!({ "c": live.company }))
+        .await;
+    assert_eq!(refused(&admin.message().await), "FORBIDDEN");
+    // A cursor that is not one, or of another network.
+    admin
+        .subscribe(
+            "2",
+            INBOX,
+            json!({ "n": live.network.id, "after": "garbage" }),
+        )
+        .await;
+    assert_eq!(refused(&admin.message().await), "INVALID_INPUT");
+
+    // API tokens follow the network's inbox.
+    let api = app
+        .mutate(
+            Some(&live.network.admin_token),
+            "createApiToken",
+            "mutation($n: ID!) { createApiToken(input: {networkId: $n, name: \"CRM\"}) { token } }",
+            json!({ "n": live.network.id }),
+        )
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut partner = app.ws(&api).await;
+    partner
+        .subscribe("p", INBOX, json!({ "n": live.network.id }))
+        .await;
+    app.wait_for_subscribers(1).await;
+    let id = request(&app, &live).await;
+    let event = partner.next_data("p").await;
+    assert_eq!(event["inboxUpdated"]["introRequest"]["id"], id.as_str());
+
+    // A cursor of this network but given to another network's subscription.
+    let cursor = event["inboxUpdated"]["cursor"].as_str().unwrap().to_owned();
+    outsider
+        .subscribe("3", INBOX, json!({ "n": other.id, "after": cursor }))
+        .await;
+    assert_eq!(refused(&outsider.message().await), "INVALID_INPUT");
+}
+
+async fn another_networks_events_never_arrive(app: TestApp) {
+    let a = live_network(&app, "Alpha").await;
+    let b = live_network(&app, "Beta").await;
+    let mut subscriber = app.ws(&a.network.admin_token).await;
+    subscriber
+        .subscribe("a", INBOX, json!({ "n": a.network.id }))
+        .await;
+    app.wait_for_subscribers(1).await;
+
+    // 100 events in network B: 50 requests, each declined.
+    for _ in 0..50 {
+        let id = request(&app, &b).await;
+        app.mutate(Some(&b.network.admin_token), "declineIntro", "mutation($r: ID!) { declineIntro(input: {introRequestId: $r, reason: \"no\"}) { userErrors { code } } }", json!({ "r": id })).await;
+    }
+    // Then one in A: it is the first thing the subscriber receives.
+    let id = request(&app, &a).await;
+    let first = subscriber.next_data("a").await;
+    assert_eq!(first["inboxUpdated"]["introRequest"]["id"], id.as_str());
+    assert_eq!(first["inboxUpdated"]["counts"]["inNetwork"], 1);
+    assert!(
+        subscriber
+            .receive_within(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+}
+
+/// Cursors and request ids of `n` inbox events.
+async fn inbox_events(
+    client: &mut crate::support::ws::WsClient,
+    id: &str,
+    n: usize,
+) -> Vec<(String, String, String)> {
+    let mut events = Vec::new();
+    for _ in 0..n {
+        let event = client.next_data(id).await["inboxUpdated"].clone();
+        events.push((
+            event["cursor"].as_str().unwrap().to_owned(),
+            event["kind"].as_str().unwrap().to_owned(),
+            event["introRequest"]["id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    events
+}
+
+async fn resuming_replays_exactly_the_missed_events(app: TestApp) {
+    let live = live_network(&app, "Resume").await;
+    let mut first = app.ws(&live.network.admin_token).await;
+    first
+        .subscribe("s", INBOX, json!({ "n": live.network.id }))
+        .await;
+    app.wait_for_subscribers(1).await;
+    let seen = request(&app, &live).await;
+    let (cursor, _, _) = inbox_events(&mut first, "s", 1).await.remove(0);
+    first.close().await;
+
+    // While disconnected: 20 events (the first request declined, then 19 more each way).
+    let mut caused = Vec::new();
+    let decline =
+        "mutation($r: ID!) { declineIntro(input: {introRequestId: $r}) { userErrors { code } } }";
+    app.mutate(
+        Some(&live.network.admin_token),
+        "declineIntro",
+        decline,
+        json!({ "r": seen }),
+    )
+    .await;
+    caused.push(("REMOVED".to_owned(), seen.clone()));
+    for i in 0..19 {
+        if i % 2 == 0 {
+            let id = request(&app, &live).await;
+            caused.push(("ADDED".to_owned(), id));
+        } else {
+            let id = caused.last().unwrap().1.clone();
+            app.mutate(
+                Some(&live.network.admin_token),
+                "declineIntro",
+                decline,
+                json!({ "r": id }),
+            )
+            .await;
+            caused.push(("REMOVED".to_owned(), id));
+        }
+    }
+    assert_eq!(caused.len(), 20);
+
+    let mut resumed = app.ws(&live.network.admin_token).await;
+    resumed
+        .subscribe("s", INBOX, json!({ "n": live.network.id, "after": cursor }))
+        .await;
+    let replayed = inbox_events(&mut resumed, "s", 20).await;
+    let got: Vec<(String, String)> = replayed
+        .iter()
+        .map(|(_, kind, id)| (kind.clone(), id.clone()))
+        .collect();
+    assert_eq!(got, caused, "exactly the missed events, in order");
+    assert!(
+        resumed
+            .receive_within(Duration::from_millis(300))
+            .await
+            .is_none(),
+        "no duplicate after the replay"
+    );
+    // Then live ones: the last request, still open, is declined now.
+    app.wait_for_subscribers(1).await;
+    let open = caused.last().unwrap().1.clone();
+    app.mutate(
+        Some(&live.network.admin_token),
+        "declineIntro",
+        decline,
+        json!({ "r": open }),
+    )
+    .await;
+    let next = inbox_events(&mut resumed, "s", 1).await.remove(0);
+    assert_eq!(
+        (next.1.as_str(), next.2.as_str()),
+        ("REMOVED", open.as_str())
+    );
+}
+
+async fn losing_access_ends_the_subscription(app: TestApp) {
+    let live = live_network(&app, "Revoked").await;
+
+    // A company admin removed from the company: their subscription ends with FORBIDDEN.
+    let mut company = app.ws(&live.company_admin_token).await;
+    company
+        .subscribe("c", COMPANY_INBOX, json!({ "c": live.company }))
+        .await;
+    app.wait_for_subscribers(1).await;
+    let admins = app
+        .gql(
+            Some(&live.network.admin_token),
+            "query($c: ID!) { node(id: $c) { ... on Company { admins { id } } } }",
+            json!({ "c": live.company }),
+        )
+        .await;
+    let admin_id = admins["data"]["node"]["admins"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let removed = app.mutate(Some(&live.network.admin_token), "removeCompanyAdmin", "mutation($a: ID!) { removeCompanyAdmin(input: {companyAdminId: $a}) { companyAdmin { status } userErrors { code } } }", json!({ "a": admin_id })).await;
+    assert_eq!(removed["companyAdmin"]["status"], "REMOVED", "{removed}");
+    let ended = company.message().await;
+    assert!(
+        matches!(ended["type"].as_str(), Some("error" | "next")),
+        "{ended}"
+    );
+    let errors = if ended["type"] == "error" {
+        ended["payload"].clone()
+    } else {
+        ended["payload"]["errors"].clone()
+    };
+    assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN", "{ended}");
+    if ended["type"] == "next" {
+        assert_eq!(
+            company.message().await,
+            json!({ "type": "complete", "id": "c" })
+        );
+    }
+    // Subscribing again is refused: they are no longer in the network at all.
+    company
+        .subscribe("c", COMPANY_INBOX, json!({ "c": live.company }))
+        .await;
+    let again = company.message().await;
+    assert_eq!(
+        again["payload"][0]["extensions"]["code"], "NOT_FOUND",
+        "{again}"
+    );
+
+    // A signed-out session: the socket closes with 4403.
+    let mut admin = app.ws(&live.network.admin_token).await;
+    admin
+        .subscribe("a", INBOX, json!({ "n": live.network.id }))
+        .await;
+    app.mutate(
+        Some(&live.network.admin_token),
+        "signOut",
+        "mutation { signOut { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(admin.closed().await, Some(4403));
+
+    // A revoked API token: the same.
+    let admin_token = app.sign_in(&live.network.admin_email, PASSWORD).await;
+    let created = app.mutate(Some(&admin_token), "createApiToken", "mutation($n: ID!) { createApiToken(input: {networkId: $n, name: \"CRM\"}) { token apiToken { id } } }", json!({ "n": live.network.id })).await;
+    let mut partner = app.ws(created["token"].as_str().unwrap()).await;
+    partner
+        .subscribe("p", INBOX, json!({ "n": live.network.id }))
+        .await;
+    let revoked = app.mutate(Some(&admin_token), "revokeApiToken", "mutation($t: ID!) { revokeApiToken(input: {apiTokenId: $t}) { apiToken { id } userErrors { code } } }", json!({ "t": created["apiToken"]["id"] })).await;
+    assert!(
+        revoked["userErrors"].as_array().unwrap().is_empty(),
+        "{revoked}"
+    );
+    assert_eq!(partner.closed().await, Some(4403));
+}
+
+async fn legacy_protocol_and_request_updates(app: TestApp) {
+    let live = live_network(&app, "Legacy").await;
+    let id = request(&app, &live).await;
+
+    // The legacy `graphql-ws` protocol: connection_init / start / data / stop.
+    let mut legacy = app.ws_connect(Some(LEGACY), None).await.unwrap();
+    legacy.init(&live.talent_token).await;
+    assert_eq!(legacy.message().await["type"], "connection_ack");
+    legacy
+        .send(json!({ "type": "start", "id": "r", "payload": { "query": "subscription($id: ID!) { introRequestUpdated(id: $id) { id status } }", "variables": { "id": id } } }))
+        .await;
+    app.wait_for_subscribers(1).await;
+    decide(&app, &live.network.admin_token, "makeIntro", &id).await;
+    let data = legacy.message().await;
+    assert_eq!(data["type"], "data", "{data}");
+    assert_eq!(
+        data["payload"]["data"]["introRequestUpdated"],
+        json!({ "id": id, "status": "SENT" })
+    );
+    decide(&app, &live.company_admin_token, "acceptIntro", &id).await;
+    let data = legacy.message().await;
+    assert_eq!(
+        data["payload"]["data"]["introRequestUpdated"]["status"],
+        "ACCEPTED"
+    );
+    legacy.send(json!({ "type": "stop", "id": "r" })).await;
+    assert_eq!(
+        legacy.message().await,
+        json!({ "type": "complete", "id": "r" })
+    );
+
+    // A refused identity on the legacy protocol closes with 4403 too.
+    let mut refused = app.ws_connect(Some(LEGACY), None).await.unwrap();
+    refused.init("igs_nope").await;
+    match refused.receive().await {
+        Received::Closed(code) => assert_eq!(code, Some(4403)),
+        Received::Message(m) => panic!("{m}"),
+    }
+}
+
+/// A running `introgate serve` process; killed when dropped.
+struct ServeProcess {
+    _child: tokio::process::Child,
+    address: String,
+}
+
+async fn serve(database_url: &str) -> ServeProcess {
+    use base64::Engine as _;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
+    let mail = std::env::temp_dir().join(format!("introgate-mail-{}", uuid::Uuid::now_v7()));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_introgate"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", database_url)
+        .env("INTROGATE_SECRET_KEY", key)
+        .env("MAIL_DIR", mail)
+        .env("RUST_LOG", "warn")
+        .env_remove("SMTP_URL")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start introgate serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("introgate serve started within 30 s")
+            .unwrap()
+            .expect("introgate serve printed its address");
+        if let Some(rest) = line.strip_prefix("introgate listening on ") {
+            let address = rest.split_whitespace().next().unwrap().to_owned();
+            // Keep reading stdout so the process never blocks on a full pipe.
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return ServeProcess {
+                _child: child,
+                address,
+            };
+        }
+    }
+}
+
+/// SPEC §2: several `introgate serve` on one PostgreSQL; an event caused through one
+/// reaches the subscribers of another (LISTEN/NOTIFY), within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_crosses_server_processes() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let app = TestApp::spawn(backend).await;
+    let live = live_network(&app, "Processes").await;
+    let introgate::config::DatabaseUrl::Postgres(url) = &app.config.database.database_url else {
+        unreachable!("a PostgreSQL test app")
+    };
+    let (one, two) = tokio::join!(serve(url), serve(url));
+
+    let mut subscriber =
+        crate::support::ws::WsClient::initialised(&one.address, &live.network.admin_token).await;
+    subscriber
+        .subscribe("s", INBOX, json!({ "n": live.network.id }))
+        .await;
+    crate::support::ws::wait_for_subscribers(&one.address, 1).await;
+
+    let mut latencies = Vec::new();
+    for _ in 0..5 {
+        let response: Value = reqwest::Client::new()
+            .post(format!("{}/graphql", two.address))
+            .bearer_auth(&live.talent_token)
+            .json(&json!({ "query": "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, jobIds: [], message: \"hi\"}) { introRequest { id } } }", "variables": { "c": live.company } }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let sent = std::time::Instant::now();
+        let id = response["data"]["requestIntroToCompany"]["introRequest"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{response}"))
+            .to_owned();
+        let event = match subscriber.receive_within(Duration::from_secs(1)).await {
+            Some(Received::Message(message)) => message,
+            other => panic!("no event on process 1 within 1 s: {other:?}"),
+        };
+        latencies.push(sent.elapsed());
+        assert_eq!(
+            event["payload"]["data"]["inboxUpdated"]["introRequest"]["id"],
+            id.as_str()
+        );
+        // Decline it (through process 2 as well) so the talent may ask again.
+        let declined = reqwest::Client::new()
+            .post(format!("{}/graphql", two.address))
+            .bearer_auth(&live.network.admin_token)
+            .json(&json!({ "query": "mutation($r: ID!) { declineIntro(input: {introRequestId: $r}) { userErrors { code } } }", "variables": { "r": id } }))
+            .send()
+            .await
+            .unwrap();
+        assert!(declined.status().is_success());
+        let removed = subscriber.next_data("s").await;
+        assert_eq!(removed["inboxUpdated"]["kind"], "REMOVED");
+    }
+    println!("process 2 mutation → process 1 subscriber: {latencies:?}");
+    drop((one, two));
+}
