@@ -36,10 +36,14 @@ fn npm_installed() {
 }
 
 async fn node(script: &str, argument: &str) -> (bool, String) {
+    node_with(script, &[argument]).await
+}
+
+async fn node_with(script: &str, arguments: &[&str]) -> (bool, String) {
     npm_installed();
     let output = tokio::process::Command::new("node")
         .arg(script)
-        .arg(argument)
+        .args(arguments)
         .current_dir(JS_DIR)
         .stdin(Stdio::null())
         .output()
@@ -90,7 +94,18 @@ async fn graphiql_runs_a_query_in_headless_chromium() {
         return;
     }
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (ok, output) = node("graphiql.mjs", &app.address).await;
+    let live = crate::subscriptions::live_network(&app, "Browser").await;
+    let setup = serde_json::json!({
+        "adminToken": live.network.admin_token,
+        "talentToken": live.talent_token,
+        "networkId": live.network.id,
+        "companyId": live.company,
+    });
+    let (ok, output) = node_with("graphiql.mjs", &[&app.address, &setup.to_string()]).await;
     println!("{output}");
     assert!(ok, "GraphiQL did not run a query offline:\n{output}");
+    assert!(
+        output.contains("a subscription received the inbox event"),
+        "{output}"
+    );
 }

@@ -7,6 +7,9 @@
 // the headers editor, runs `{ __typename }` from the query editor and waits for the
 // result pane to show `"__typename": "Query"`. Every request to a host other than
 // loopback is aborted and recorded, and fails the test: the page must work offline.
+// With a second argument (JSON: {adminToken, talentToken, networkId, companyId}) it then
+// runs a subscription from GraphiQL (token in the headers editor, which GraphiQL sends as
+// the WebSocket connection_init payload), causes an event, and waits for it in the pane.
 // Prints `1 passed, 0 failed` or `0 passed, 1 failed` (and exits 1).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +17,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const base = process.argv[2]?.replace(/\/+$/, '');
+const live = process.argv[3] ? JSON.parse(process.argv[3]) : null;
 if (!base) {
   console.error('usage: [SCREENSHOT=out.png] node graphiql.mjs <base-url>  (e.g. http://127.0.0.1:8080)');
   process.exit(2);
@@ -113,6 +117,8 @@ try {
   }
   if (!headerSeen) throw new Error(`the POST /graphql did not carry the header ${HEADER[0]} set in the headers editor`);
 
+  if (live) await runSubscription(page, headersEditor, queryEditor);
+
   if (process.env.SCREENSHOT) {
     await page.screenshot({ path: process.env.SCREENSHOT });
     console.log(`screenshot: ${process.env.SCREENSHOT}`);
@@ -135,6 +141,7 @@ if (failure) {
   process.exit(1);
 }
 console.log(`ok   graphiql: ${QUERY} answered ${EXPECTED}, header sent, no non-loopback request`);
+if (live) console.log('ok   graphiql: a subscription received the inbox event over /graphql/ws');
 console.log('1 passed, 0 failed');
 
 /** Replaces a CodeMirror editor's whole content as a user would: focus, select all, insert. */
@@ -145,4 +152,43 @@ async function replaceText(page, editor, text) {
   await page.keyboard.insertText(text);
   const value = await editor.evaluate((el) => el.CodeMirror.getValue());
   if (value !== text) throw new Error(`editor holds ${JSON.stringify(value)} instead of ${JSON.stringify(text)}`);
+}
+
+/** A subscription typed into GraphiQL receives the event caused meanwhile. */
+async function runSubscription(page, headersEditor, queryEditor) {
+  await replaceText(page, headersEditor, JSON.stringify({ Authorization: `Bearer ${live.adminToken}` }));
+  await replaceText(
+    page,
+    queryEditor,
+    `subscription { inboxUpdated(networkId: "${live.networkId}") { kind section introRequest { status } } }`,
+  );
+  await page.waitForTimeout(300);
+  await page.locator('.graphiql-execute-button').click();
+  // Until the server follows the subscription, an event could pass it by.
+  for (let i = 0; ; i++) {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('introgate_live_subscribers '));
+    if (line && Number(line.split(' ')[1]) >= 1) break;
+    if (i > 500) throw new Error('GraphiQL never subscribed');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const caused = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${live.talentToken}` },
+    body: JSON.stringify({
+      query: 'mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, jobIds: [], message: "hi"}) { introRequest { id } } }',
+      variables: { c: live.companyId },
+    }),
+  });
+  if (!caused.ok) throw new Error(`the event's mutation answered ${caused.status}`);
+  const expected = '"kind": "ADDED"';
+  try {
+    await page.waitForFunction(
+      (expected) => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue().includes(expected),
+      expected,
+    );
+  } catch {
+    const got = await page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue());
+    throw new Error(`the subscription never showed ${expected}; the pane shows: ${JSON.stringify(got)}`);
+  }
 }
