@@ -77,6 +77,10 @@ async fn a_bad_setting_stops_the_start_with_a_clear_message() {
     for (args, mentions) in [
         (vec!["serve", "--bind", "not-an-address"], "--bind"),
         (
+            vec!["serve", "--event-retention", "3d"],
+            "--event-retention",
+        ),
+        (
             vec!["serve", "--database-url", "mysql://localhost/db"],
             "--database-url",
         ),

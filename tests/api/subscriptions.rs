@@ -22,6 +22,7 @@ both_databases!(
     subscribing_is_authorised,
     another_networks_events_never_arrive,
     resuming_replays_exactly_the_missed_events,
+    a_pruned_cursor_is_refused_and_a_failed_change_sends_nothing,
     losing_access_ends_the_subscription,
     legacy_protocol_and_request_updates
 );
@@ -459,6 +460,52 @@ async fn resuming_replays_exactly_the_missed_events(app: TestApp) {
         (next.1.as_str(), next.2.as_str()),
         ("REMOVED", open.as_str())
     );
+}
+
+async fn a_pruned_cursor_is_refused_and_a_failed_change_sends_nothing(app: TestApp) {
+    let live = live_network(&app, "Pruned").await;
+    let mut admin = app.ws(&live.network.admin_token).await;
+    admin
+        .subscribe("s", INBOX, json!({ "n": live.network.id }))
+        .await;
+    app.wait_for_subscribers(1).await;
+    request(&app, &live).await;
+    let (cursor, _, _) = inbox_events(&mut admin, "s", 1).await.remove(0);
+
+    // A refused change (a second open request between them) writes no event.
+    let duplicate = app.mutate(Some(&live.talent_token), "requestIntroToCompany", "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, jobIds: [], message: \"again\"}) { userErrors { code } } }", json!({ "c": live.company })).await;
+    assert_eq!(duplicate["userErrors"][0]["code"], "DUPLICATE");
+    assert!(
+        admin
+            .receive_within(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    admin.close().await;
+
+    // The cursor resumes while its event is kept…
+    let mut resumed = app.ws(&live.network.admin_token).await;
+    resumed
+        .subscribe("s", INBOX, json!({ "n": live.network.id, "after": cursor }))
+        .await;
+    app.wait_for_subscribers(1).await;
+    resumed.send(json!({ "type": "complete", "id": "s" })).await;
+
+    // …and is refused once the log dropped it (8 days later, with the 7-day retention).
+    app.clock.advance(chrono::Duration::days(8));
+    let pruned = introgate::live::log::prune(
+        app.state.db.write(),
+        app.state.now() - chrono::Duration::days(7),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pruned, 1);
+    resumed
+        .subscribe("t", INBOX, json!({ "n": live.network.id, "after": cursor }))
+        .await;
+    let refused = resumed.message().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "INVALID_INPUT");
 }
 
 async fn losing_access_ends_the_subscription(app: TestApp) {
