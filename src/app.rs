@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context as _;
-use axum::Router;
+use axum::{Router, serve::ListenerExt};
 use tokio::{net::TcpListener, sync::Notify};
 use tokio_util::sync::CancellationToken;
 
@@ -173,7 +173,7 @@ impl Application {
                 .clone()
                 .run(self.live.live_sweep_interval, shutdown.clone()),
         );
-        let listener = self.state.db.postgres_pool().map(|pool| {
+        let notifications = self.state.db.postgres_pool().map(|pool| {
             tokio::spawn(crate::live::listener::run(
                 pool,
                 self.state.live.hub.clone(),
@@ -185,15 +185,22 @@ impl Application {
             self.live.event_retention,
             shutdown.clone(),
         ));
-        let server = axum::serve(self.listener, self.router)
+        // Small GraphQL responses and WebSocket messages go out at once, not after a
+        // delayed ACK (Nagle's algorithm cost ~40 ms per subscription message).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set");
+            }
+        });
+        let server = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let served = server.await;
         shutdown.cancel();
         let _ = worker.await;
         let _ = follow_ups.await;
         let _ = hub.await;
-        if let Some(listener) = listener {
-            let _ = listener.await;
+        if let Some(notifications) = notifications {
+            let _ = notifications.await;
         }
         let _ = pruning.await;
         served.context("HTTP server")

@@ -67,9 +67,13 @@ pub async fn upgrade(
     {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
+    // Small buffers: an idle subscriber should cost little (the 128 KiB defaults made
+    // each socket most of a subscriber's memory); messages are small and sent one by one.
     let ws = ws
         .protocols([TRANSPORT_WS, LEGACY_WS])
-        .max_message_size(http.limits.max_body_bytes);
+        .max_message_size(http.limits.max_body_bytes)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
     let protocol = match ws.selected_protocol().and_then(|p| p.to_str().ok()) {
         Some(TRANSPORT_WS) => Some(Protocol::Transport),
         Some(LEGACY_WS) => Some(Protocol::Legacy),
