@@ -23,6 +23,7 @@ both_databases!(
     another_networks_events_never_arrive,
     resuming_replays_exactly_the_missed_events,
     a_pruned_cursor_is_refused_and_a_failed_change_sends_nothing,
+    concurrent_changes_arrive_once_each_in_log_order,
     losing_access_ends_the_subscription,
     legacy_protocol_and_request_updates
 );
@@ -506,6 +507,76 @@ async fn a_pruned_cursor_is_refused_and_a_failed_change_sends_nothing(app: TestA
     let refused = resumed.message().await;
     assert_eq!(refused["type"], "error", "{refused}");
     assert_eq!(refused["payload"][0]["extensions"]["code"], "INVALID_INPUT");
+}
+
+/// Many transactions of one network committing at once (on PostgreSQL their sequence
+/// numbers could become visible out of order): the live stream and a replay both hold each
+/// event once, in the same order; and a point of contact named is an `UPDATED`.
+async fn concurrent_changes_arrive_once_each_in_log_order(app: TestApp) {
+    const N: usize = 24;
+    let live = live_network(&app, "Busy").await;
+    let mut companies = Vec::new();
+    for i in 0..N {
+        companies.push(create_company(&app, &live.network, &format!("Lonely {i}")).await);
+    }
+    let mut admin = app.ws(&live.network.admin_token).await;
+    admin
+        .subscribe("s", INBOX, json!({ "n": live.network.id }))
+        .await;
+    app.wait_for_subscribers(1).await;
+
+    // N requests to companies without admins, all at once.
+    let requests = companies.iter().map(|company| {
+        app.mutate(Some(&live.talent_token), "requestIntroToCompany", "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, jobIds: [], message: \"hi\"}) { introRequest { id } userErrors { code } } }", json!({ "c": company }))
+    });
+    let created: std::collections::HashSet<String> = futures::future::join_all(requests)
+        .await
+        .iter()
+        .map(|p| {
+            p["introRequest"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{p}"))
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(created.len(), N);
+
+    let received = inbox_events(&mut admin, "s", N).await;
+    let ids: std::collections::HashSet<String> = received.iter().map(|e| e.2.clone()).collect();
+    assert_eq!(ids, created, "each request's event exactly once");
+    assert!(received.iter().all(|e| e.1 == "ADDED"));
+    assert!(
+        admin
+            .receive_within(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+
+    // A replay after the first event holds the same events in the same order.
+    let mut replay = app.ws(&live.network.admin_token).await;
+    replay
+        .subscribe(
+            "r",
+            INBOX,
+            json!({ "n": live.network.id, "after": received[0].0 }),
+        )
+        .await;
+    let replayed = inbox_events(&mut replay, "r", N - 1).await;
+    assert_eq!(replayed, received[1..].to_vec());
+
+    // Naming a point of contact changes a request inside the inbox: UPDATED.
+    let (_, _, first) = &received[0];
+    let named = app.mutate(Some(&live.network.admin_token), "addPointOfContact", "mutation($r: ID!) { addPointOfContact(input: {introRequestId: $r, name: \"Lou\", email: \"lou@lonely.test\"}) { userErrors { code } } }", json!({ "r": first })).await;
+    assert!(
+        named["userErrors"].as_array().unwrap().is_empty(),
+        "{named}"
+    );
+    let updated = admin.next_data("s").await["inboxUpdated"].clone();
+    assert_eq!(
+        (updated["kind"].as_str(), updated["section"].as_str()),
+        (Some("UPDATED"), Some("OUT_OF_NETWORK"))
+    );
+    assert_eq!(updated["counts"]["outOfNetwork"], N);
 }
 
 async fn losing_access_ends_the_subscription(app: TestApp) {
