@@ -81,7 +81,10 @@ pub async fn upgrade(
     };
     ws.on_upgrade(move |socket| async move {
         match protocol {
-            Some(protocol) => Connection::new(http, protocol).run(socket).await,
+            Some(protocol) => {
+                let (connection, results) = Connection::new(http, protocol);
+                connection.run(results, socket).await;
+            }
             None => {
                 let mut socket = socket;
                 let _ = socket
@@ -161,22 +164,23 @@ impl Close {
 }
 
 impl Connection {
-    fn new(http: HttpState, protocol: Protocol) -> Self {
-        Self {
+    /// The connection, and where its operations' results arrive.
+    fn new(http: HttpState, protocol: Protocol) -> (Self, mpsc::Receiver<Outgoing>) {
+        let (outgoing, results) = mpsc::channel(64);
+        let connection = Self {
             http,
             protocol,
             init_received: false,
             identity: None,
             operations: HashMap::new(),
             generation: 0,
-            outgoing: mpsc::channel(1).0,
-        }
+            outgoing,
+        };
+        (connection, results)
     }
 
-    async fn run(mut self, socket: WebSocket) {
+    async fn run(mut self, mut results: mpsc::Receiver<Outgoing>, socket: WebSocket) {
         let (mut sink, mut incoming) = socket.split();
-        let (outgoing, mut results) = mpsc::channel::<Outgoing>(64);
-        self.outgoing = outgoing;
         let mut access = self.http.state.live.hub.access_changes();
         let init_deadline = tokio::time::sleep(self.http.live.ws_init_timeout);
         tokio::pin!(init_deadline);
@@ -294,7 +298,7 @@ impl Connection {
             None => None,
         };
         let (Some(token), Some(principal)) = (token, principal) else {
-            return Err(self.forbidden(
+            return Err(forbidden(
                 "connection_init needs {\"authorization\": \"Bearer <token>\"} with a valid token",
             ));
         };
@@ -314,12 +318,6 @@ impl Connection {
                 let _logged = async_graphql::Error::from(error);
                 Close::new(1011, "internal error")
             })
-    }
-
-    /// Closing for a refused identity; the legacy protocol has no close codes of its own,
-    /// so it uses the same one (its clients see the reason in the close frame).
-    fn forbidden(&self, reason: &str) -> Close {
-        Close::new(close::FORBIDDEN, reason)
     }
 
     /// A signal that someone's rights may have shrunk.
@@ -345,7 +343,7 @@ impl Connection {
                 }
                 Ok(())
             }
-            None => Err(self.forbidden("the token was revoked or expired")),
+            None => Err(forbidden("the token was revoked or expired")),
         }
     }
 
@@ -439,6 +437,12 @@ impl Connection {
             }
         }
     }
+}
+
+/// Closing for a refused identity; the legacy protocol has no close codes of its own, so it
+/// uses the same one (its clients see the reason in the close frame).
+fn forbidden(reason: &str) -> Close {
+    Close::new(close::FORBIDDEN, reason)
 }
 
 struct Operation {

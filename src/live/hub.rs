@@ -100,7 +100,7 @@ impl Hub {
         Ok((feed.sender.subscribe(), feed.last_seq))
     }
 
-    /// Networks followed, and subscribers, for metrics and tests.
+    /// Subscriptions following live events in this process (`/metrics`).
     pub fn subscriber_count(&self) -> usize {
         self.feeds()
             .values()
