@@ -188,3 +188,121 @@ enum Step<E> {
     RightsChanged(bool),
     Event(Option<E>),
 }
+
+#[cfg(test)]
+mod tests {
+    use entities::{event_log, intro_request};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn event(
+        direction: IntroDirection,
+        from: Option<IntroStatus>,
+        to: IntroStatus,
+        company: Uuid,
+    ) -> LiveEvent {
+        let (network, request) = (Uuid::now_v7(), Uuid::now_v7());
+        let at = chrono::Utc::now();
+        LiveEvent {
+            entry: event_log::Model {
+                seq: 1,
+                network_id: network,
+                intro_request_id: request,
+                company_id: company,
+                direction,
+                from_status: from,
+                to_status: to,
+                in_network_count: 0,
+                out_of_network_count: 0,
+                company_awaiting_count: 0,
+                at,
+            },
+            request: intro_request::Model {
+                id: request,
+                network_id: network,
+                direction,
+                talent_id: Uuid::now_v7(),
+                company_id: company,
+                message: String::new(),
+                status: to,
+                requested_by_account_id: Uuid::now_v7(),
+                point_of_contact_id: None,
+                decline_reason: None,
+                created_at: at,
+                updated_at: at,
+                sent_at: None,
+                decided_at: None,
+                reminded_at: None,
+            },
+        }
+    }
+
+    #[test]
+    fn what_an_event_means_for_each_inbox() {
+        use EventKind::*;
+        use IntroDirection::*;
+        use IntroStatus::*;
+        let company = Uuid::now_v7();
+        let network = Target::NetworkInbox(Uuid::now_v7());
+        let own = Target::CompanyInbox(company);
+        let other = Target::CompanyInbox(Uuid::now_v7());
+        let cases = [
+            // (direction, from, to) → (network admins' inbox, the company's inbox)
+            ((TalentToCompany, None, PendingReview), (Some(Added), None)),
+            (
+                (TalentToCompany, None, AwaitingPointOfContact),
+                (Some(Added), None),
+            ),
+            ((TalentToCompany, None, Sent), (None, Some(Added))),
+            (
+                (
+                    TalentToCompany,
+                    Some(AwaitingPointOfContact),
+                    AwaitingPointOfContact,
+                ),
+                (Some(Updated), None),
+            ),
+            (
+                (TalentToCompany, Some(PendingReview), Sent),
+                (Some(Removed), Some(Added)),
+            ),
+            (
+                (TalentToCompany, Some(PendingReview), Declined),
+                (Some(Removed), None),
+            ),
+            (
+                (TalentToCompany, Some(Sent), Accepted),
+                (None, Some(Removed)),
+            ),
+            (
+                (TalentToCompany, Some(Sent), Expired),
+                (None, Some(Removed)),
+            ),
+            // A company's own requests to talent never wait in its inbox.
+            ((CompanyToTalent, None, Sent), (None, None)),
+            (
+                (CompanyToTalent, Some(PendingReview), Sent),
+                (Some(Removed), None),
+            ),
+        ];
+        for ((direction, from, to), (in_network, in_company)) in cases {
+            let event = event(direction, from, to, company);
+            assert_eq!(
+                kind_for(network, &event),
+                in_network,
+                "{direction:?} {from:?} → {to:?}"
+            );
+            assert_eq!(
+                kind_for(own, &event),
+                in_company,
+                "{direction:?} {from:?} → {to:?}"
+            );
+            assert_eq!(kind_for(other, &event), None);
+        }
+        let request = event(TalentToCompany, None, PendingReview, company);
+        let id = request.entry.intro_request_id;
+        assert_eq!(kind_for(Target::Request(id), &request), Some(Added));
+        assert_eq!(kind_for(Target::Request(Uuid::now_v7()), &request), None);
+    }
+}
