@@ -24,6 +24,7 @@ both_databases!(
     resuming_replays_exactly_the_missed_events,
     a_pruned_cursor_is_refused_and_a_failed_change_sends_nothing,
     concurrent_changes_arrive_once_each_in_log_order,
+    a_subscriber_left_behind_reads_the_log,
     losing_access_ends_the_subscription,
     legacy_protocol_and_request_updates
 );
@@ -577,6 +578,70 @@ async fn concurrent_changes_arrive_once_each_in_log_order(app: TestApp) {
         (Some("UPDATED"), Some("OUT_OF_NETWORK"))
     );
     assert_eq!(updated["counts"]["outOfNetwork"], N);
+}
+
+/// A subscriber slower than the broadcast (here: room for 2 events, 10 arrive at once)
+/// falls back to the log and still gets every event once, in order.
+async fn a_subscriber_left_behind_reads_the_log(app: TestApp) {
+    use futures::StreamExt;
+    use introgate::live::{Hub, Signal, stream};
+    let live = live_network(&app, "Laggard").await;
+    let network = introgate::graphql::ids::GlobalId::decode(&live.network.id)
+        .unwrap()
+        .id;
+    let hub = Hub::new(app.state.db.clone(), 2);
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(hub.clone().run(Duration::from_secs(600), stop.clone()));
+    let events = stream::events(hub.clone(), app.state.db.clone(), network, None);
+    let mut events = std::pin::pin!(events);
+    // Polled once, the stream listens; nothing has happened yet.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), events.next())
+            .await
+            .is_err()
+    );
+
+    let decline =
+        "mutation($r: ID!) { declineIntro(input: {introRequestId: $r}) { userErrors { code } } }";
+    let mut caused = Vec::new();
+    for _ in 0..5 {
+        let id = request(&app, &live).await;
+        app.mutate(
+            Some(&live.network.admin_token),
+            "declineIntro",
+            decline,
+            json!({ "r": id }),
+        )
+        .await;
+        caused.extend([id.clone(), id]);
+    }
+    hub.receive(Signal::Events(network));
+
+    let mut seen = Vec::new();
+    let mut last = 0;
+    for _ in 0..10 {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("the event arrives")
+            .unwrap()
+            .unwrap();
+        assert!(event.entry.seq > last, "in log order, once each");
+        last = event.entry.seq;
+        seen.push(
+            introgate::graphql::ids::GlobalId::encode(
+                introgate::graphql::ids::NodeKind::IntroRequest,
+                event.entry.intro_request_id,
+            )
+            .0,
+        );
+    }
+    assert_eq!(seen, caused);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), events.next())
+            .await
+            .is_err()
+    );
+    stop.cancel();
 }
 
 async fn losing_access_ends_the_subscription(app: TestApp) {
