@@ -10,7 +10,10 @@
 
 use std::{panic::AssertUnwindSafe, sync::Arc};
 
-use async_graphql::{Variables, parser::types::OperationType};
+use async_graphql::{
+    Variables,
+    parser::types::{ExecutableDocument, OperationType},
+};
 use axum::{
     body::Bytes,
     extract::{RawQuery, State},
@@ -108,7 +111,7 @@ fn request_error(status: StatusCode, media: MediaType, message: &str, code: &str
 }
 
 /// A request the server refuses as malformed, before any GraphQL runs.
-struct Refusal {
+pub(super) struct Refusal {
     status: StatusCode,
     message: String,
     code: &'static str,
@@ -130,14 +133,74 @@ enum Method {
     Post,
 }
 
-/// The parameters of one GraphQL request, checked for shape.
-struct Params {
-    query: String,
-    operation_name: Option<String>,
+/// The parameters of one GraphQL request, checked for shape (over HTTP or WebSocket).
+pub(super) struct Params {
+    pub(super) query: String,
+    pub(super) operation_name: Option<String>,
     variables: Option<Map<String, Value>>,
 }
 
-fn params_from_json(value: &Value) -> Result<Params, Refusal> {
+impl Params {
+    /// The async-graphql request, before per-request data.
+    pub(super) fn into_request(self) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(self.query);
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        request
+    }
+}
+
+/// A document that cannot run: the `errors` of the answer.
+pub(super) fn errors(message: &str, code: &str) -> Value {
+    json!([{ "message": message, "extensions": { "code": code } }])
+}
+
+/// Parses the document; `errors` if it does not parse.
+pub(super) fn parse(query: &str) -> Result<ExecutableDocument, Value> {
+    async_graphql::parser::parse_query(query)
+        .map_err(|error| errors(&error.to_string(), "GRAPHQL_PARSE_FAILED"))
+}
+
+/// The alias limit, which async-graphql lacks; `errors` when the document exceeds it.
+pub(super) fn check_aliases(document: &ExecutableDocument, limit: usize) -> Result<(), Value> {
+    let aliases = limits::alias_count(document);
+    if aliases > limit {
+        return Err(errors(
+            &format!("the query uses {aliases} aliases; the limit is {limit}"),
+            "ALIAS_LIMIT_EXCEEDED",
+        ));
+    }
+    Ok(())
+}
+
+/// A response as JSON: every error with a code (see [`scrub`]), fields in query order.
+/// `request_error`: it failed before execution (parsing, validation, limits).
+pub(super) fn response_json(
+    response: &async_graphql::Response,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> (Value, bool) {
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = serde_json::to_value(response)
+        .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
+    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+        for error in errors.iter_mut() {
+            scrub(error, request_error);
+        }
+    }
+    if let Some(data) = body.get_mut("data") {
+        super::order::reorder(document, operation_name, data);
+    }
+    (body, request_error)
+}
+
+pub(super) fn params_from_json(value: &Value) -> Result<Params, Refusal> {
     let object = value
         .as_object()
         .ok_or_else(|| Refusal::bad_request("the request must be a JSON object"))?;
@@ -232,6 +295,15 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// Failed before execution, with these `errors`.
+    fn failed(errors: Value) -> Self {
+        Self {
+            body: json!({ "errors": errors }),
+            request_error: true,
+            status: None,
+        }
+    }
+
     fn refused(refusal: Refusal) -> Self {
         Self {
             body: json!({ "errors": [{ "message": refusal.message, "extensions": { "code": refusal.code } }] }),
@@ -242,15 +314,9 @@ impl Outcome {
 }
 
 async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: Params) -> Outcome {
-    let document = match async_graphql::parser::parse_query(&params.query) {
+    let document = match parse(&params.query) {
         Ok(document) => document,
-        Err(error) => {
-            return Outcome {
-                body: json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": "GRAPHQL_PARSE_FAILED" } }] }),
-                request_error: true,
-                status: None,
-            };
-        }
+        Err(errors) => return Outcome::failed(errors),
     };
     let operation = limits::operation_type(&document, params.operation_name.as_deref());
     if method == Method::Get
@@ -268,23 +334,12 @@ async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: P
             "subscriptions are served over WebSocket at /graphql/ws",
         ));
     }
-    let aliases = limits::alias_count(&document);
-    if aliases > http.limits.max_aliases {
-        return Outcome {
-            body: json!({ "errors": [{ "message": format!("the query uses {aliases} aliases; the limit is {}", http.limits.max_aliases), "extensions": { "code": "ALIAS_LIMIT_EXCEEDED" } }] }),
-            request_error: true,
-            status: None,
-        };
+    if let Err(errors) = check_aliases(&document, http.limits.max_aliases) {
+        return Outcome::failed(errors);
     }
 
-    let mut request = async_graphql::Request::new(params.query);
-    if let Some(name) = params.operation_name.clone() {
-        request = request.operation_name(name);
-    }
-    if let Some(variables) = params.variables {
-        request = request.variables(Variables::from_json(Value::Object(variables)));
-    }
-    let request = request_data(request, &http.state, actor.clone());
+    let operation_name = params.operation_name.clone();
+    let request = request_data(params.into_request(), &http.state, actor.clone());
     let running = AssertUnwindSafe(http.schema.execute(request)).catch_unwind();
     let response = match tokio::time::timeout(http.limits.request_timeout, running).await {
         Ok(Ok(response)) => response,
@@ -308,22 +363,9 @@ async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: P
         }
     };
 
-    // Errors without a path happened before execution: parsing, validation, limits.
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let mut body = serde_json::to_value(&response)
-        .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
-    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
-        for error in errors.iter_mut() {
-            scrub(error, request_error);
-        }
-    }
+    let (mut body, request_error) = response_json(&response, &document, operation_name.as_deref());
     if request_error && let Some(object) = body.as_object_mut() {
         object.remove("data");
-    }
-    if let Some(data) = body.get_mut("data") {
-        super::order::reorder(&document, params.operation_name.as_deref(), data);
     }
     Outcome {
         body,
@@ -334,7 +376,7 @@ async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: P
 
 /// Every error leaves with a code. A resolver error without one came from outside the
 /// error policy (a library's `Display`): its text may hold internals, so it is replaced.
-pub(super) fn scrub(error: &mut Value, request_error: bool) {
+fn scrub(error: &mut Value, request_error: bool) {
     let has_code = error.pointer("/extensions/code").is_some();
     if has_code {
         return;

@@ -8,7 +8,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Variables, parser::types::OperationType};
+use async_graphql::parser::types::OperationType;
 use axum::{
     extract::{
         State, WebSocketUpgrade,
@@ -21,7 +21,11 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
-use super::{HttpState, graphql::scrub, limits, order};
+use super::{
+    HttpState,
+    graphql::{Params, check_aliases, errors, params_from_json, parse, response_json},
+    limits,
+};
 use crate::{
     graphql::{LiveSession, request_data},
     live::AccessChange,
@@ -358,10 +362,9 @@ impl Connection {
             .filter(|id| !id.is_empty())
             .ok_or_else(invalid)?
             .to_owned();
-        let payload = message.get("payload").ok_or_else(invalid)?;
-        let query = payload
-            .get("query")
-            .and_then(Value::as_str)
+        let params = message
+            .get("payload")
+            .and_then(|payload| params_from_json(payload).ok())
             .ok_or_else(invalid)?;
         if self.operations.contains_key(&id) {
             return Err(Close::new(
@@ -373,7 +376,10 @@ impl Connection {
         let generation = self.generation;
         let outgoing = self.outgoing.clone();
         if self.operations.len() >= MAX_OPERATIONS {
-            let errors = json!([{ "message": format!("at most {MAX_OPERATIONS} operations per connection"), "extensions": { "code": "LIMIT_EXCEEDED" } }]);
+            let errors = errors(
+                &format!("at most {MAX_OPERATIONS} operations per connection"),
+                "LIMIT_EXCEEDED",
+            );
             let _ = outgoing.try_send(Outgoing::Error {
                 id,
                 generation,
@@ -384,12 +390,7 @@ impl Connection {
         let operation = Operation {
             id: id.clone(),
             generation,
-            query: query.to_owned(),
-            operation_name: payload
-                .get("operationName")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            variables: payload.get("variables").cloned().filter(Value::is_object),
+            params,
         };
         let session = LiveSession(identity.actor.subscribe());
         let actor = identity.actor.borrow().clone();
@@ -448,9 +449,7 @@ fn forbidden(reason: &str) -> Close {
 struct Operation {
     id: String,
     generation: u64,
-    query: String,
-    operation_name: Option<String>,
-    variables: Option<Value>,
+    params: Params,
 }
 
 impl Operation {
@@ -461,36 +460,30 @@ impl Operation {
         session: LiveSession,
         outgoing: mpsc::Sender<Outgoing>,
     ) {
-        let Operation { id, generation, .. } = self;
+        let Operation {
+            id,
+            generation,
+            params,
+        } = self;
         let fail = |errors: Value| Outgoing::Error {
             id: id.clone(),
             generation,
             errors,
         };
-        let document = match async_graphql::parser::parse_query(&self.query) {
+        let checked = parse(&params.query).and_then(|document| {
+            check_aliases(&document, http.limits.max_aliases).map(|()| document)
+        });
+        let document = match checked {
             Ok(document) => document,
-            Err(error) => {
-                let errors = json!([{ "message": error.to_string(), "extensions": { "code": "GRAPHQL_PARSE_FAILED" } }]);
+            Err(errors) => {
                 let _ = outgoing.send(fail(errors)).await;
                 return;
             }
         };
-        let aliases = limits::alias_count(&document);
-        if aliases > http.limits.max_aliases {
-            let errors = json!([{ "message": format!("the query uses {aliases} aliases; the limit is {}", http.limits.max_aliases), "extensions": { "code": "ALIAS_LIMIT_EXCEEDED" } }]);
-            let _ = outgoing.send(fail(errors)).await;
-            return;
-        }
-        let subscription = limits::operation_type(&document, self.operation_name.as_deref())
+        let operation_name = params.operation_name.clone();
+        let subscription = limits::operation_type(&document, operation_name.as_deref())
             == Some(OperationType::Subscription);
-        let mut request = async_graphql::Request::new(self.query);
-        if let Some(name) = self.operation_name.clone() {
-            request = request.operation_name(name);
-        }
-        if let Some(variables) = self.variables {
-            request = request.variables(Variables::from_json(variables));
-        }
-        let request = request_data(request, &http.state, actor).data(session);
+        let request = request_data(params.into_request(), &http.state, actor).data(session);
         let mut responses = std::pin::pin!(http.schema.execute_stream(request));
         let mut first = true;
         loop {
@@ -501,7 +494,7 @@ impl Operation {
                 match tokio::time::timeout(http.limits.request_timeout, responses.next()).await {
                     Ok(next) => next,
                     Err(_) => {
-                        let errors = json!([{ "message": "the request took too long", "extensions": { "code": "TIMEOUT" } }]);
+                        let errors = errors("the request took too long", "TIMEOUT");
                         let _ = outgoing.send(fail(errors)).await;
                         return;
                     }
@@ -509,14 +502,7 @@ impl Operation {
             };
             let Some(response) = next else { break };
             let failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-            let request_error = failed && response.errors.iter().all(|e| e.path.is_empty());
-            let mut body = serde_json::to_value(&response)
-                .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
-            if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
-                for error in errors.iter_mut() {
-                    scrub(error, request_error);
-                }
-            }
+            let (mut body, _) = response_json(&response, &document, operation_name.as_deref());
             // Refused before the first result (invalid, not found, forbidden): `error`.
             if first && failed {
                 let errors = body.get_mut("errors").map(Value::take).unwrap_or_default();
@@ -524,9 +510,6 @@ impl Operation {
                 return;
             }
             first = false;
-            if let Some(data) = body.get_mut("data") {
-                order::reorder(&document, self.operation_name.as_deref(), data);
-            }
             let next = Outgoing::Next {
                 id: id.clone(),
                 generation,
