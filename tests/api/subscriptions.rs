@@ -11,7 +11,7 @@ use crate::{
     invitations::{accept, add_talent, create_company, invite_company_admin},
     support::{
         Backend, PASSWORD, TestApp, TestNetwork,
-        ws::{LEGACY, Received, TRANSPORT},
+        ws::{LEGACY, Received, TRANSPORT, WsClient},
     },
     with_backends,
 };
@@ -65,6 +65,14 @@ pub async fn live_network(app: &TestApp, name: &str) -> Live {
         company_admin_token,
         talent_token,
     }
+}
+
+/// A socket following the network admins' inbox as operation `s`, once the server follows it.
+async fn follow_inbox(app: &TestApp, token: &str, network: &str) -> WsClient {
+    let mut client = app.ws(token).await;
+    client.subscribe("s", INBOX, json!({ "n": network })).await;
+    app.wait_for_subscribers(1).await;
+    client
 }
 
 /// The talent asks for an introduction to the company; returns the request id.
@@ -327,13 +335,9 @@ async fn subscribing_is_authorised(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let mut partner = app.ws(&api).await;
-    partner
-        .subscribe("p", INBOX, json!({ "n": live.network.id }))
-        .await;
-    app.wait_for_subscribers(1).await;
+    let mut partner = follow_inbox(&app, &api, &live.network.id).await;
     let id = request(&app, &live).await;
-    let event = partner.next_data("p").await;
+    let event = partner.next_data("s").await;
     assert_eq!(event["inboxUpdated"]["introRequest"]["id"], id.as_str());
 
     // A cursor of this network but given to another network's subscription.
@@ -347,20 +351,16 @@ async fn subscribing_is_authorised(app: TestApp) {
 async fn another_networks_events_never_arrive(app: TestApp) {
     let a = live_network(&app, "Alpha").await;
     let b = live_network(&app, "Beta").await;
-    let mut subscriber = app.ws(&a.network.admin_token).await;
-    subscriber
-        .subscribe("a", INBOX, json!({ "n": a.network.id }))
-        .await;
-    app.wait_for_subscribers(1).await;
+    let mut subscriber = follow_inbox(&app, &a.network.admin_token, &a.network.id).await;
 
     // 100 events in network B: 50 requests, each declined.
     for _ in 0..50 {
         let id = request(&app, &b).await;
-        app.mutate(Some(&b.network.admin_token), "declineIntro", "mutation($r: ID!) { declineIntro(input: {introRequestId: $r, reason: \"no\"}) { userErrors { code } } }", json!({ "r": id })).await;
+        decide(&app, &b.network.admin_token, "declineIntro", &id).await;
     }
     // Then one in A: it is the first thing the subscriber receives.
     let id = request(&app, &a).await;
-    let first = subscriber.next_data("a").await;
+    let first = subscriber.next_data("s").await;
     assert_eq!(first["inboxUpdated"]["introRequest"]["id"], id.as_str());
     assert_eq!(first["inboxUpdated"]["counts"]["inNetwork"], 1);
     assert!(
@@ -372,11 +372,7 @@ async fn another_networks_events_never_arrive(app: TestApp) {
 }
 
 /// Cursors and request ids of `n` inbox events.
-async fn inbox_events(
-    client: &mut crate::support::ws::WsClient,
-    id: &str,
-    n: usize,
-) -> Vec<(String, String, String)> {
+async fn inbox_events(client: &mut WsClient, id: &str, n: usize) -> Vec<(String, String, String)> {
     let mut events = Vec::new();
     for _ in 0..n {
         let event = client.next_data(id).await["inboxUpdated"].clone();
@@ -391,26 +387,14 @@ async fn inbox_events(
 
 async fn resuming_replays_exactly_the_missed_events(app: TestApp) {
     let live = live_network(&app, "Resume").await;
-    let mut first = app.ws(&live.network.admin_token).await;
-    first
-        .subscribe("s", INBOX, json!({ "n": live.network.id }))
-        .await;
-    app.wait_for_subscribers(1).await;
+    let mut first = follow_inbox(&app, &live.network.admin_token, &live.network.id).await;
     let seen = request(&app, &live).await;
     let (cursor, _, _) = inbox_events(&mut first, "s", 1).await.remove(0);
     first.close().await;
 
     // While disconnected: 20 events (the first request declined, then 19 more each way).
     let mut caused = Vec::new();
-    let decline =
-        "mutation($r: ID!) { declineIntro(input: {introRequestId: $r}) { userErrors { code } } }";
-    app.mutate(
-        Some(&live.network.admin_token),
-        "declineIntro",
-        decline,
-        json!({ "r": seen }),
-    )
-    .await;
+    decide(&app, &live.network.admin_token, "declineIntro", &seen).await;
     caused.push(("REMOVED".to_owned(), seen.clone()));
     for i in 0..19 {
         if i % 2 == 0 {
@@ -418,13 +402,7 @@ async fn resuming_replays_exactly_the_missed_events(app: TestApp) {
             caused.push(("ADDED".to_owned(), id));
         } else {
             let id = caused.last().unwrap().1.clone();
-            app.mutate(
-                Some(&live.network.admin_token),
-                "declineIntro",
-                decline,
-                json!({ "r": id }),
-            )
-            .await;
+            decide(&app, &live.network.admin_token, "declineIntro", &id).await;
             caused.push(("REMOVED".to_owned(), id));
         }
     }
@@ -450,13 +428,7 @@ async fn resuming_replays_exactly_the_missed_events(app: TestApp) {
     // Then live ones: the last request, still open, is declined now.
     app.wait_for_subscribers(1).await;
     let open = caused.last().unwrap().1.clone();
-    app.mutate(
-        Some(&live.network.admin_token),
-        "declineIntro",
-        decline,
-        json!({ "r": open }),
-    )
-    .await;
+    decide(&app, &live.network.admin_token, "declineIntro", &open).await;
     let next = inbox_events(&mut resumed, "s", 1).await.remove(0);
     assert_eq!(
         (next.1.as_str(), next.2.as_str()),
@@ -466,11 +438,7 @@ async fn resuming_replays_exactly_the_missed_events(app: TestApp) {
 
 async fn a_pruned_cursor_is_refused_and_a_failed_change_sends_nothing(app: TestApp) {
     let live = live_network(&app, "Pruned").await;
-    let mut admin = app.ws(&live.network.admin_token).await;
-    admin
-        .subscribe("s", INBOX, json!({ "n": live.network.id }))
-        .await;
-    app.wait_for_subscribers(1).await;
+    let mut admin = follow_inbox(&app, &live.network.admin_token, &live.network.id).await;
     request(&app, &live).await;
     let (cursor, _, _) = inbox_events(&mut admin, "s", 1).await.remove(0);
 
@@ -520,11 +488,7 @@ async fn concurrent_changes_arrive_once_each_in_log_order(app: TestApp) {
     for i in 0..N {
         companies.push(create_company(&app, &live.network, &format!("Lonely {i}")).await);
     }
-    let mut admin = app.ws(&live.network.admin_token).await;
-    admin
-        .subscribe("s", INBOX, json!({ "n": live.network.id }))
-        .await;
-    app.wait_for_subscribers(1).await;
+    let mut admin = follow_inbox(&app, &live.network.admin_token, &live.network.id).await;
 
     // N requests to companies without admins, all at once.
     let requests = companies.iter().map(|company| {
@@ -601,18 +565,10 @@ async fn a_subscriber_left_behind_reads_the_log(app: TestApp) {
             .is_err()
     );
 
-    let decline =
-        "mutation($r: ID!) { declineIntro(input: {introRequestId: $r}) { userErrors { code } } }";
     let mut caused = Vec::new();
     for _ in 0..5 {
         let id = request(&app, &live).await;
-        app.mutate(
-            Some(&live.network.admin_token),
-            "declineIntro",
-            decline,
-            json!({ "r": id }),
-        )
-        .await;
+        decide(&app, &live.network.admin_token, "declineIntro", &id).await;
         caused.extend([id.clone(), id]);
     }
     hub.receive(Signal::Events(network));
@@ -818,8 +774,7 @@ async fn an_event_crosses_server_processes() {
     };
     let (one, two) = tokio::join!(serve(url), serve(url));
 
-    let mut subscriber =
-        crate::support::ws::WsClient::initialised(&one.address, &live.network.admin_token).await;
+    let mut subscriber = WsClient::initialised(&one.address, &live.network.admin_token).await;
     subscriber
         .subscribe("s", INBOX, json!({ "n": live.network.id }))
         .await;
