@@ -16,8 +16,7 @@ use super::{
 };
 use crate::services::{
     access::Actor,
-    introductions,
-    subscriptions::{self, Delivery, EventKind, Target},
+    subscriptions::{self, Delivery, Target},
 };
 
 /// A WebSocket connection's identity, kept current: the connection replaces the actor when
@@ -96,7 +95,7 @@ async fn open(
             .intro_requests
             .prime([(request.id, request.clone())]);
         scope.renew(delivery.actor.clone(), loaders);
-        Ok(InboxEvent { target, delivery })
+        Ok(InboxEvent { delivery })
     }))
 }
 
@@ -120,7 +119,6 @@ pub struct CompanyInboxCounts {
 
 /// One change of an inbox.
 pub struct InboxEvent {
-    target: Target,
     delivery: Delivery,
 }
 
@@ -148,18 +146,13 @@ impl InboxEvent {
     /// The section of the network admins' inbox the request is in after this change; null
     /// once it left, and on company subscriptions.
     async fn section(&self) -> Option<InboxSection> {
-        match self.target {
-            Target::NetworkInbox(_) if self.delivery.kind != EventKind::Removed => {
-                introductions::InboxSection::of(self.delivery.event.entry.to_status).map(Into::into)
-            }
-            _ => None,
-        }
+        self.delivery.section().map(Into::into)
     }
 
     /// The network admins' inbox right after this change; null on company subscriptions.
     async fn counts(&self) -> Option<InboxCounts> {
         let entry = &self.delivery.event.entry;
-        matches!(self.target, Target::NetworkInbox(_)).then_some(InboxCounts {
+        matches!(self.delivery.target, Target::NetworkInbox(_)).then_some(InboxCounts {
             in_network: entry.in_network_count,
             out_of_network: entry.out_of_network_count,
         })
@@ -168,7 +161,7 @@ impl InboxEvent {
     /// The company's inbox right after this change; null on network subscriptions.
     async fn company_counts(&self) -> Option<CompanyInboxCounts> {
         let entry = &self.delivery.event.entry;
-        matches!(self.target, Target::CompanyInbox(_)).then_some(CompanyInboxCounts {
+        matches!(self.delivery.target, Target::CompanyInbox(_)).then_some(CompanyInboxCounts {
             awaiting_decision: entry.company_awaiting_count,
         })
     }

@@ -43,6 +43,7 @@ pub enum EventKind {
 
 /// One event for one subscriber, with the rights it was authorised under.
 pub struct Delivery {
+    pub target: Target,
     pub event: Arc<LiveEvent>,
     pub kind: EventKind,
     pub actor: Arc<Actor>,
@@ -51,6 +52,17 @@ pub struct Delivery {
 impl Delivery {
     pub fn cursor(&self) -> i64 {
         self.event.entry.seq
+    }
+
+    /// The section of the network admins' inbox the request is in after the event; none
+    /// once it left, and on other subscriptions.
+    pub fn section(&self) -> Option<InboxSection> {
+        match self.target {
+            Target::NetworkInbox(_) if self.kind != EventKind::Removed => {
+                InboxSection::of(self.event.entry.to_status)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -176,7 +188,7 @@ pub async fn open(
                     if !allows(&access, target, Some(&event)) {
                         Err(ServiceError::Forbidden)?;
                     }
-                    yield Delivery { event, kind, actor: current };
+                    yield Delivery { target, event, kind, actor: current };
                 }
             }
         }
