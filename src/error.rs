@@ -10,23 +10,45 @@
 //!   - [`ServiceError::Internal`]: anything unexpected (database, I/O). Logged once with its
 //!     whole cause chain and an error id; the client gets `INTERNAL`, the id and nothing else.
 //! * Database errors never cross into a response: `From<DbErr>` makes them internal.
+//! * [`report`] is the one place a fault is logged: it writes the whole cause chain with a
+//!   fresh [`ErrorId`], which is all a client (or a background job's log line) gets of it.
+
+use std::fmt;
 
 use sea_orm::{DbErr, SqlErr};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UserErrorCode {
-    InvalidInput,
-    NotFound,
-    InvalidState,
-    Duplicate,
-    NoCompanyAdmin,
-    NotVerified,
-    InvalidCredentials,
-    InvalidToken,
-    TermsNotAccepted,
-    GreenhouseAuthFailed,
-    GreenhouseUnavailable,
+/// The codes of expected failures, listed once: `user_error_codes!(m)` expands to
+/// `m! { InvalidInput, NotFound, … }`, so the GraphQL enum is generated from this list too.
+macro_rules! user_error_codes {
+    ($callback:ident) => {
+        $callback! {
+            InvalidInput,
+            NotFound,
+            InvalidState,
+            Duplicate,
+            NoCompanyAdmin,
+            NotVerified,
+            InvalidCredentials,
+            InvalidToken,
+            TermsNotAccepted,
+        }
+    };
 }
+pub(crate) use user_error_codes;
+
+macro_rules! user_error_code_enum {
+    ($($code:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum UserErrorCode {
+            $($code),*
+        }
+
+        impl UserErrorCode {
+            pub const ALL: &[Self] = &[$(Self::$code),*];
+        }
+    };
+}
+user_error_codes!(user_error_code_enum);
 
 /// An expected failure the caller can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +126,44 @@ impl ServiceError {
     }
 }
 
+/// Names one reported fault: in the log beside its cause, and in the answer instead of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorId(uuid::Uuid);
+
+impl fmt::Display for ErrorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What [`report`] can log.
+pub trait Fault {
+    /// The cause, with its whole chain, on one line.
+    fn describe(&self) -> String;
+}
+
+impl Fault for anyhow::Error {
+    fn describe(&self) -> String {
+        format!("{self:#}")
+    }
+}
+
+impl Fault for ServiceError {
+    fn describe(&self) -> String {
+        match self {
+            Self::Internal(error) => error.describe(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// Logs a fault once, with its cause chain, and returns the id to show instead of it.
+pub fn report(fault: &impl Fault) -> ErrorId {
+    let id = ErrorId(uuid::Uuid::now_v7());
+    tracing::error!(error_id = %id, error = fault.describe(), "internal error");
+    id
+}
+
 /// Whether a write failed on a unique index: the database's answer to a race.
 pub fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
@@ -134,6 +194,35 @@ impl InputErrors {
             Ok(())
         } else {
             Err(ServiceError::User(self.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code is raised somewhere: a code nothing uses is an API promise nobody keeps.
+    #[test]
+    fn every_user_error_code_is_used() {
+        fn sources(dir: &std::path::Path, out: &mut String) {
+            for entry in std::fs::read_dir(dir).expect("src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push_str(&std::fs::read_to_string(&path).expect("read"));
+                }
+            }
+        }
+        let mut code = String::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut code,
+        );
+        for variant in UserErrorCode::ALL {
+            let usage = format!("UserErrorCode::{variant:?}");
+            assert!(code.contains(&usage), "{usage} is never raised: remove it");
         }
     }
 }

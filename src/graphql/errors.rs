@@ -4,21 +4,16 @@ use async_graphql::{Enum, ErrorExtensions, SimpleObject};
 
 use crate::error::{ServiceError, UserError as ServiceUserError, UserErrorCode as Code};
 
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::error::UserErrorCode", name = "UserErrorCode")]
-pub enum UserErrorCode {
-    InvalidInput,
-    NotFound,
-    InvalidState,
-    Duplicate,
-    NoCompanyAdmin,
-    NotVerified,
-    InvalidCredentials,
-    InvalidToken,
-    TermsNotAccepted,
-    GreenhouseAuthFailed,
-    GreenhouseUnavailable,
+macro_rules! graphql_user_error_code {
+    ($($code:ident),* $(,)?) => {
+        #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        #[graphql(remote = "crate::error::UserErrorCode", name = "UserErrorCode")]
+        pub enum UserErrorCode {
+            $($code),*
+        }
+    };
 }
+crate::error::user_error_codes!(graphql_user_error_code);
 
 /// An expected failure of a mutation, in its payload.
 #[derive(SimpleObject, Debug, Clone)]
@@ -39,30 +34,22 @@ impl From<ServiceUserError> for UserError {
     }
 }
 
+/// The code as the schema spells it (`INVALID_INPUT`), for `extensions.code`.
 fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::InvalidInput => "INVALID_INPUT",
-        Code::NotFound => "NOT_FOUND",
-        Code::InvalidState => "INVALID_STATE",
-        Code::Duplicate => "DUPLICATE",
-        Code::NoCompanyAdmin => "NO_COMPANY_ADMIN",
-        Code::NotVerified => "NOT_VERIFIED",
-        Code::InvalidCredentials => "INVALID_CREDENTIALS",
-        Code::InvalidToken => "INVALID_TOKEN",
-        Code::TermsNotAccepted => "TERMS_NOT_ACCEPTED",
-        Code::GreenhouseAuthFailed => "GREENHOUSE_AUTH_FAILED",
-        Code::GreenhouseUnavailable => "GREENHOUSE_UNAVAILABLE",
-    }
+    let code = UserErrorCode::from(code);
+    <UserErrorCode as async_graphql::resolver_utils::EnumType>::items()
+        .iter()
+        .find(|item| item.value == code)
+        .map_or("INVALID_INPUT", |item| item.name)
 }
 
 pub fn with_code(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
 }
 
-/// The one place an internal fault is logged; the client only gets its id.
+/// An internal fault, reported (see [`crate::error::report`]): the client only gets its id.
 pub fn internal(error: &anyhow::Error) -> async_graphql::Error {
-    let error_id = uuid::Uuid::now_v7();
-    tracing::error!(%error_id, error = format!("{error:#}"), "internal error");
+    let error_id = crate::error::report(error);
     async_graphql::Error::new("internal error").extend_with(|_, e| {
         e.set("code", "INTERNAL");
         e.set("errorId", error_id.to_string());

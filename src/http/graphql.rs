@@ -275,13 +275,12 @@ async fn actor(http: &HttpState, headers: &HeaderMap) -> Result<Arc<Actor>, Resp
         Ok(Some(principal)) => Ok(Arc::new(Actor::new(principal))),
         Ok(None) => Err(unauthenticated("the token is invalid, expired or revoked")),
         Err(error) => {
-            // Converting logs the cause; the client only learns that it failed.
-            let _logged = async_graphql::Error::from(error);
-            Err(request_error(
+            // The client only learns that it failed, and the id of the log line.
+            let error_id = crate::error::report(&error);
+            Err(respond(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 MediaType::Json,
-                "internal error",
-                "INTERNAL",
+                &json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL", "errorId": error_id.to_string() } }] }),
             ))
         }
     }

@@ -319,8 +319,8 @@ impl Connection {
         accounts::authenticate(&self.http.state, token)
             .await
             .map_err(|error| {
-                let _logged = async_graphql::Error::from(error);
-                Close::new(1011, "internal error")
+                let id = crate::error::report(&error);
+                Close::new(1011, format!("internal error {id}"))
             })
     }
 

@@ -1202,7 +1202,7 @@ pub async fn run_follow_ups(
             ),
             Ok(_) => {}
             Err(error) => {
-                let _logged = async_graphql::Error::from(error);
+                crate::error::report(&error);
             }
         }
         tokio::select! {
