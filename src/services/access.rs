@@ -192,21 +192,27 @@ pub struct NetworkAccess {
     pub ally: Option<Uuid>,
 }
 
-/// Which talent profiles a list may show.
+/// Which talent profiles of the network an actor sees: all of them (network admins, API
+/// tokens, and company admins, who may ask to meet unverified talent through review), or a
+/// talent their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TalentScope {
     pub all: bool,
-    pub verified: bool,
     pub own: Option<Uuid>,
 }
 
 impl TalentScope {
     pub fn allows(&self, talent: &talent::Model) -> bool {
-        self.all || (self.verified && talent.verified) || self.own == Some(talent.id)
+        self.all || self.own == Some(talent.id)
     }
 
-    pub fn is_empty(&self) -> bool {
-        !self.all && !self.verified && self.own.is_none()
+    /// The SQL twin of [`Self::allows`] within the network; `None` when nothing is visible.
+    pub fn condition(&self) -> Option<sea_orm::Condition> {
+        match (self.all, self.own) {
+            (true, _) => Some(sea_orm::Condition::all()),
+            (false, Some(own)) => Some(sea_orm::Condition::all().add(talent::Column::Id.eq(own))),
+            (false, None) => None,
+        }
     }
 }
 
@@ -249,8 +255,7 @@ impl NetworkAccess {
 
     pub fn talent_scope(&self) -> TalentScope {
         TalentScope {
-            all: self.admin || self.api_token,
-            verified: !self.companies.is_empty(),
+            all: self.admin || self.api_token || !self.companies.is_empty(),
             own: self.talent.map(|(id, _)| id),
         }
     }

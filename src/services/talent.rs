@@ -172,21 +172,9 @@ fn visible_select(
     verified: Option<bool>,
     search: Option<&str>,
 ) -> Option<sea_orm::Select<talent::Entity>> {
-    let scope = access.talent_scope();
-    if scope.is_empty() {
-        return None;
-    }
-    let mut select = talent::Entity::find().filter(talent::Column::NetworkId.eq(access.network_id));
-    if !scope.all {
-        let mut visible = Condition::any();
-        if scope.verified {
-            visible = visible.add(talent::Column::Verified.eq(true));
-        }
-        if let Some(own) = scope.own {
-            visible = visible.add(talent::Column::Id.eq(own));
-        }
-        select = select.filter(visible);
-    }
+    let mut select = talent::Entity::find()
+        .filter(talent::Column::NetworkId.eq(access.network_id))
+        .filter(access.talent_scope().condition()?);
     if let Some(verified) = verified {
         select = select.filter(talent::Column::Verified.eq(verified));
     }

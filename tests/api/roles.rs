@@ -12,7 +12,7 @@ use crate::{
 both_databases!(
     another_network_sees_and_changes_nothing,
     talent_sees_their_profile_companies_and_open_jobs,
-    company_admin_sees_their_company_and_verified_talent,
+    company_admin_sees_their_company_and_all_talent,
     ally_sees_no_network_data,
     anonymous_sees_nothing
 );
@@ -302,16 +302,18 @@ async fn talent_sees_their_profile_companies_and_open_jobs(app: TestApp) {
     );
 }
 
-async fn company_admin_sees_their_company_and_verified_talent(app: TestApp) {
+async fn company_admin_sees_their_company_and_all_talent(app: TestApp) {
     let world = world(&app).await;
     let company_admin = Some(world.company_admin_token.as_str());
     let body = app
         .gql(company_admin, EVERYTHING, json!({ "id": world.a.id }))
         .await;
     let network = &body["data"]["network"];
+    // All of the network's talent, `verified` shown (SPEC §4.1): companies may ask to meet
+    // unverified talent, through review.
     assert_eq!(
         network["talent"]["nodes"],
-        json!([{ "name": "Vera", "verified": true }]),
+        json!([{ "name": "Vera", "verified": true }, { "name": "Ugo", "verified": false }]),
         "{body}"
     );
     let companies = network["companies"]["nodes"].as_array().unwrap();
@@ -344,11 +346,14 @@ async fn company_admin_sees_their_company_and_verified_talent(app: TestApp) {
     let unverified = app
         .gql(
             company_admin,
-            "query($id: ID!) { node(id: $id) { id } }",
+            "query($id: ID!) { node(id: $id) { ... on Talent { name verified } } }",
             json!({ "id": world.unverified }),
         )
         .await;
-    assert!(unverified["data"]["node"].is_null());
+    assert_eq!(
+        unverified["data"]["node"],
+        json!({ "name": "Ugo", "verified": false })
+    );
 }
 
 async fn ally_sees_no_network_data(app: TestApp) {
