@@ -9,11 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     clock::{Clock, SystemClock},
-    config::{DatabaseConfig, DatabaseUrl, LiveConfig, ServerConfig},
-    db::Db,
+    config::{LiveConfig, ServerConfig},
     graphql::build_schema,
     http::{HttpState, router},
-    live::{Hub, Live},
+    live::Hub,
     mail::{
         FileTransport, MailTransport, SmtpTransport,
         worker::{MailWorker, RetryPolicy},
@@ -33,36 +32,6 @@ pub struct Application {
     shutdown: CancellationToken,
 }
 
-/// The secret key: configured, or kept beside a SQLite file; PostgreSQL must configure it.
-pub fn secret_key(database: &DatabaseConfig) -> anyhow::Result<SecretKey> {
-    match (&database.secret_key, &database.database_url) {
-        (Some(key), _) => Ok(key.clone()),
-        (
-            None,
-            DatabaseUrl::Sqlite {
-                file: Some(file), ..
-            },
-        ) => SecretKey::load_or_create_beside(file)
-            .with_context(|| format!("secret key beside {}", file.display())),
-        (None, DatabaseUrl::Sqlite { file: None, .. }) => Ok(SecretKey::generate()),
-        (None, DatabaseUrl::Postgres(_)) => anyhow::bail!(
-            "INTROGATE_SECRET_KEY is required with PostgreSQL (32 random bytes, base64)"
-        ),
-    }
-}
-
-/// Connects and migrates.
-pub async fn connect(
-    database: &DatabaseConfig,
-    metrics: Option<Arc<Metrics>>,
-) -> anyhow::Result<Db> {
-    let db = Db::connect(&database.database_url, metrics)
-        .await
-        .context("connecting to the database")?;
-    db.migrate().await.context("migrating the database")?;
-    Ok(db)
-}
-
 impl Application {
     pub async fn build(config: ServerConfig) -> anyhow::Result<Self> {
         Self::build_with_clock(config, Arc::new(SystemClock)).await
@@ -74,11 +43,10 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let metrics = Arc::new(Metrics::default());
-        let secret_key = secret_key(&config.database)?;
-        let db = connect(&config.database, Some(metrics.clone())).await?;
-        let hub = Hub::new(db.clone(), 1024);
+        let secret_key = SecretKey::for_database(&config.database)?;
+        let db = crate::db::connect(&config.database, Some(metrics.clone())).await?;
         let state = AppState {
-            live: Arc::new(Live::new(hub)),
+            hub: Hub::new(db.clone(), 1024),
             db: db.clone(),
             clock: clock.clone(),
             app_url: config.app_url.clone(),
@@ -168,7 +136,6 @@ impl Application {
         ));
         let hub = tokio::spawn(
             self.state
-                .live
                 .hub
                 .clone()
                 .run(self.live.live_sweep_interval, shutdown.clone()),
@@ -176,7 +143,7 @@ impl Application {
         let notifications = self.state.db.postgres_pool().map(|pool| {
             tokio::spawn(crate::live::listener::run(
                 pool,
-                self.state.live.hub.clone(),
+                self.state.hub.clone(),
                 shutdown.clone(),
             ))
         });

@@ -71,7 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { database } => {
             crate::telemetry::init()?;
-            crate::app::connect(&database, None).await?;
+            crate::db::connect(&database, None).await?;
             println!("migrations applied");
             Ok(())
         }

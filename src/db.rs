@@ -10,7 +10,24 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::{config::DatabaseUrl, metrics::Metrics};
+use anyhow::Context as _;
+
+use crate::{
+    config::{DatabaseConfig, DatabaseUrl},
+    metrics::Metrics,
+};
+
+/// Connects and migrates: what every command that touches the database does first.
+pub async fn connect(
+    database: &DatabaseConfig,
+    metrics: Option<Arc<Metrics>>,
+) -> anyhow::Result<Db> {
+    let db = Db::connect(&database.database_url, metrics)
+        .await
+        .context("connecting to the database")?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db)
+}
 
 #[derive(Clone, Debug)]
 pub struct Db {

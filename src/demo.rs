@@ -1,22 +1,33 @@
-//! `serve --demo`: one network with companies, admins, talent, jobs and an ally, so a
-//! first start has something to look at. Only seeds an empty database.
+//! `serve --demo`: one network with companies, admins, talent, jobs, an ally and a request in
+//! every status, so a first start has something to look at. Only seeds an empty database.
+//!
+//! Everything goes through the services, as users would make it: people join through the
+//! links of their invitation emails, requests are asked for and decided by their parties,
+//! so timelines, live events and emails are the ones the product makes. The story starts
+//! 32 days ago (a clock of its own) so that one request has had time to expire.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
-use chrono::Utc;
-use entities::{
-    account, ally, company, company_admin,
-    enums::{AllyStatus, CompanyAdminStatus, IntroDirection, IntroStatus, JobStatus},
-    intro_request, intro_request_event, job, network, network_admin, talent,
-};
+use chrono::Duration;
+use entities::{email_outbox, network};
 use rand::{Rng, distributions::Alphanumeric};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::{domain::Password, state::AppState};
-
-/// A company admin of the demo: name, email, whether they accepted.
-type DemoAdmin = (&'static str, &'static str, bool);
+use crate::{
+    clock::OffsetClock,
+    error::{Fault, ServiceError},
+    services::{
+        access::{Actor, Principal},
+        accounts, companies,
+        introductions::{self, NewRequest},
+        invitations::{self, AcceptInvitation, INVITATION_PREFIX},
+        jobs,
+        networks::{self, Bootstrap, SettingsPatch, TeamRole},
+        talent,
+    },
+    state::AppState,
+};
 
 pub struct Credentials {
     pub network: String,
@@ -45,28 +56,61 @@ fn password() -> String {
         .collect()
 }
 
-async fn person(
-    db: &impl ConnectionTrait,
-    name: &str,
-    email: &str,
-    password: &str,
-) -> anyhow::Result<account::Model> {
-    let now = Utc::now();
-    let hash = Password::parse(password)
-        .map_err(anyhow::Error::msg)?
-        .hash()
+fn failed(error: ServiceError) -> anyhow::Error {
+    anyhow::anyhow!("seeding the demo: {}", error.describe())
+}
+
+/// The person behind an address joins through the link of their newest invitation email,
+/// as they would by clicking it; returns them signed in.
+async fn join(state: &AppState, email: &str, password: &str) -> anyhow::Result<Actor> {
+    let invitations = email_outbox::Entity::find()
+        .filter(email_outbox::Column::Kind.eq("invitation"))
+        .order_by_desc(email_outbox::Column::Id)
+        .all(state.db.read())
         .await?;
-    Ok(account::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email: Set(email.into()),
-        email_key: Set(email.to_lowercase()),
-        name: Set(name.into()),
-        password_hash: Set(hash.0),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?)
+    let body = invitations
+        .iter()
+        .find(|e| e.to_addrs.to_string().contains(email))
+        .map(|e| e.text_body.as_str())
+        .ok_or_else(|| anyhow::anyhow!("no invitation to {email}"))?;
+    let token: String = body
+        .split("/invitations/")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        .collect();
+    anyhow::ensure!(
+        token.starts_with(INVITATION_PREFIX),
+        "no link in the invitation to {email}"
+    );
+    let accept = AcceptInvitation {
+        token: &token,
+        name: None,
+        password,
+        accept_terms: true,
+    };
+    let signed_in = invitations::accept(state, accept).await.map_err(failed)?;
+    Ok(Actor::new(signed_in.principal()))
+}
+
+async fn ask(
+    state: &AppState,
+    actor: &Actor,
+    company_id: Uuid,
+    talent_id: Option<Uuid>,
+    message: &str,
+) -> anyhow::Result<Uuid> {
+    let input = NewRequest {
+        company_id,
+        talent_id,
+        job_ids: &[],
+        message,
+    };
+    let request = introductions::request(state, actor, input)
+        .await
+        .map_err(failed)?;
+    Ok(request.id)
 }
 
 /// Seeds the demo network; `None` if the database already holds a network.
@@ -74,136 +118,104 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
     if network::Entity::find().count(state.db.read()).await? > 0 {
         return Ok(None);
     }
-    let txn = state.begin().await?;
-    let now = Utc::now();
-    let network = network::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set("Northwind Ventures".into()),
-        slug: Set("northwind-ventures".into()),
-        gatekeeper: Set(false),
-        notify_requester_on_decline: Set(true),
-        intro_expiry_days: Set(30),
-        reminder_after_days: Set(7),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-
-    let (admin_password, company_password, talent_password, ally_password) =
+    let clock = Arc::new(OffsetClock::default());
+    clock.advance(-Duration::days(32));
+    let state = &AppState {
+        clock: clock.clone(),
+        ..state.clone()
+    };
+    let (nora_password, carla_password, dana_password, alex_password) =
         (password(), password(), password(), password());
-    let admin = person(
-        &txn,
-        "Nora Admin",
-        "nora@northwind.example",
-        &admin_password,
-    )
-    .await?;
-    network_admin::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        network_id: Set(network.id),
-        account_id: Set(admin.id),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let company_admin_account =
-        person(&txn, "Carla Acme", "carla@acme.example", &company_password).await?;
-    let talent_account =
-        person(&txn, "Dana Talent", "dana@talent.example", &talent_password).await?;
-    let ally_account = person(&txn, "Alex Ally", "alex@ally.example", &ally_password).await?;
 
-    let companies: [(&str, &str, Option<DemoAdmin>); 6] = [
-        (
-            "Acme Robotics",
-            "acme.example",
-            Some(("Carla Acme", "carla@acme.example", true)),
-        ),
-        (
-            "Globex Analytics",
-            "globex.example",
-            Some(("Gus Globex", "gus@globex.example", true)),
-        ),
-        (
-            "Initech Cloud",
-            "initech.example",
-            Some(("Ivy Initech", "ivy@initech.example", true)),
-        ),
-        (
-            "Umbrella Health",
-            "umbrella.example",
-            Some(("Uma Umbrella", "uma@umbrella.example", false)),
-        ),
-        ("Hooli Maps", "hooli.example", None),
-        ("Stark Energy", "stark.example", None),
+    let bootstrap = Bootstrap {
+        network_name: "Northwind Ventures",
+        admin_email: "nora@northwind.example",
+        admin_password: &nora_password,
+        admin_name: Some("Nora Admin"),
+        gatekeeper: false,
+    };
+    let (network, _) = networks::bootstrap(state, bootstrap)
+        .await
+        .map_err(failed)?;
+    let nora = accounts::sign_in(state, "nora@northwind.example", &nora_password)
+        .await
+        .map_err(failed)?;
+    let nora = Actor::new(Principal::Account {
+        account_id: nora.account_id,
+        session_id: nora.session_id,
+    });
+    let settings = SettingsPatch {
+        notify_requester_on_decline: Some(true),
+        ..SettingsPatch::default()
+    };
+    networks::update_settings(state, &nora, network.id, settings)
+        .await
+        .map_err(failed)?;
+
+    // Companies, their jobs (the third one closed) and admins: Acme's admin Carla signs in;
+    // Umbrella's admin has not joined yet; Hooli and Stark have nobody.
+    let companies = [
+        ("Acme Robotics", "acme", Some(("Carla Acme", true))),
+        ("Globex Analytics", "globex", Some(("Gus Globex", true))),
+        ("Initech Cloud", "initech", Some(("Ivy Initech", true))),
+        ("Umbrella Health", "umbrella", Some(("Uma Umbrella", false))),
+        ("Hooli Maps", "hooli", None),
+        ("Stark Energy", "stark", None),
     ];
     let titles = [
-        ("Senior Backend Engineer", "Engineering"),
-        ("Product Designer", "Design"),
-        ("Head of Sales", "Sales"),
+        ("Senior Backend Engineer", "Engineering", "Remote"),
+        ("Product Designer", "Design", "Berlin"),
+        ("Head of Sales", "Sales", "Remote"),
     ];
     let mut company_ids = Vec::new();
-    for (index, (name, domain, admin)) in companies.into_iter().enumerate() {
-        let company = company::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            network_id: Set(network.id),
-            name: Set(name.into()),
-            domain: Set(Some(domain.into())),
-            website_url: Set(Some(format!("https://{domain}/"))),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+    let mut carla = None;
+    for (index, (name, slug, admin)) in companies.into_iter().enumerate() {
+        let domain = format!("{slug}.example");
+        let website = format!("https://{domain}/");
+        let new = companies::NewCompany {
+            network_id: network.id,
+            name,
+            domain: Some(&domain),
+            website_url: Some(&website),
+        };
+        let company = companies::create(state, &nora, new).await.map_err(failed)?;
         company_ids.push(company.id);
-        if let Some((admin_name, email, active)) = admin {
-            let account_id = (email == "carla@acme.example").then_some(company_admin_account.id);
-            company_admin::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                network_id: Set(network.id),
-                company_id: Set(company.id),
-                name: Set(admin_name.into()),
-                email: Set(email.into()),
-                email_key: Set(email.into()),
-                status: Set(if active {
-                    CompanyAdminStatus::Active
-                } else {
-                    CompanyAdminStatus::Invited
-                }),
-                account_id: Set(account_id),
-                invited_at: Set(now),
-                accepted_at: Set(active.then_some(now)),
-                removed_at: Set(None),
+        for (n, (title, department, location)) in titles.iter().enumerate().take(2 + index % 2) {
+            let url = format!("https://{domain}/jobs/{}", n + 1);
+            let new = jobs::NewJob {
+                company_id: company.id,
+                title,
+                location: Some(location),
+                department: Some(department),
+                url: Some(&url),
+            };
+            let job = jobs::create(state, &nora, new).await.map_err(failed)?;
+            if n == 2 {
+                jobs::close(state, &nora, job.id).await.map_err(failed)?;
             }
-            .insert(&txn)
-            .await?;
         }
-        for (n, (title, department)) in titles.iter().enumerate().take(2 + index % 2) {
-            let open = n < 2;
-            job::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                network_id: Set(network.id),
-                company_id: Set(company.id),
-                title: Set((*title).into()),
-                location: Set(Some(if n % 2 == 0 { "Remote" } else { "Berlin" }.into())),
-                department: Set(Some((*department).into())),
-                url: Set(Some(format!("https://{domain}/jobs/{}", n + 1))),
-                status: Set(if open {
-                    JobStatus::Open
+        if let Some((admin_name, joins)) = admin {
+            let first = admin_name.split(' ').next().unwrap_or(admin_name);
+            let email = format!("{}@{domain}", first.to_lowercase());
+            companies::invite_admin(state, &nora, company.id, admin_name, &email)
+                .await
+                .map_err(failed)?;
+            if joins {
+                let password = if index == 0 {
+                    carla_password.clone()
                 } else {
-                    JobStatus::Closed
-                }),
-                greenhouse_job_id: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                closed_at: Set((!open).then_some(now)),
+                    password()
+                };
+                let joined = join(state, &email, &password).await?;
+                if index == 0 {
+                    carla = Some(joined);
+                }
             }
-            .insert(&txn)
-            .await?;
         }
     }
+    let carla = carla.ok_or_else(|| anyhow::anyhow!("Carla did not join"))?;
 
-    let mut talent_ids = Vec::new();
+    // Talent: the first eight verified; Dana signs in.
     let people = [
         ("Dana Talent", "Staff engineer, distributed systems"),
         ("Eli Navarro", "Product designer, fintech"),
@@ -218,181 +230,96 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
         ("Nia Mensah", "ML engineer"),
         ("Omar Haddad", "Mobile engineer, iOS"),
     ];
+    let mut talent_ids = Vec::new();
     for (index, (name, headline)) in people.into_iter().enumerate() {
-        let email = if index == 0 {
-            "dana@talent.example".to_owned()
-        } else {
-            format!(
-                "{}@talent.example",
-                name.split(' ').next().unwrap_or("t").to_lowercase()
-            )
+        let first = name.split(' ').next().unwrap_or(name).to_lowercase();
+        let email = format!("{first}@talent.example");
+        let linkedin = format!(
+            "https://www.linkedin.com/in/{}",
+            name.to_lowercase().replace(' ', "-")
+        );
+        let new = talent::NewTalent {
+            network_id: network.id,
+            name,
+            email: &email,
+            verified: index < 8,
+            headline: Some(headline),
+            linkedin_url: Some(&linkedin),
         };
-        let talent = talent::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            network_id: Set(network.id),
-            account_id: Set((index == 0).then_some(talent_account.id)),
-            name: Set(name.into()),
-            email_key: Set(email.clone()),
-            email: Set(email),
-            headline: Set(Some(headline.into())),
-            linkedin_url: Set(Some(format!(
-                "https://www.linkedin.com/in/{}",
-                name.to_lowercase().replace(' ', "-")
-            ))),
-            verified: Set(index < 8),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        talent_ids.push(talent.id);
+        talent_ids.push(talent::add(state, &nora, new).await.map_err(failed)?.id);
     }
-    // A request in every status, so the inbox and the lists have something to show.
-    // Companies: 0 Acme (its admin Carla can sign in), 1 Globex, 2 Initech, 3 Umbrella (admin
-    // invited), 4 Hooli, 5 Stark (no admin).
-    use IntroStatus::*;
-    let dana = (talent_ids[0], talent_account.id);
-    let requests = [
-        (
-            IntroDirection::TalentToCompany,
-            dana.0,
-            company_ids[1],
-            dana.1,
-            Sent,
-            "Analytics is my thing.",
-        ),
-        (
-            IntroDirection::TalentToCompany,
-            dana.0,
-            company_ids[4],
-            dana.1,
-            AwaitingPointOfContact,
-            "Hooli's maps team looks great.",
-        ),
-        (
-            IntroDirection::TalentToCompany,
-            dana.0,
-            company_ids[0],
-            dana.1,
-            Accepted,
-            "I'd love to help Acme scale its backend.",
-        ),
-        (
-            IntroDirection::TalentToCompany,
-            dana.0,
-            company_ids[0],
-            dana.1,
-            Declined,
-            "Or perhaps your design team?",
-        ),
-        (
-            IntroDirection::TalentToCompany,
-            dana.0,
-            company_ids[5],
-            dana.1,
-            Withdrawn,
-            "Energy is the future.",
-        ),
-        (
-            IntroDirection::TalentToCompany,
-            dana.0,
-            company_ids[3],
-            dana.1,
-            Expired,
-            "Health tech, count me in.",
-        ),
-        (
-            IntroDirection::CompanyToTalent,
-            talent_ids[8],
-            company_ids[0],
-            company_admin_account.id,
-            PendingReview,
-            "We'd like to meet you.",
-        ),
-    ];
-    for (direction, talent_id, company_id, requester, status, message) in requests {
-        let sent_at = matches!(status, Sent | Accepted | Declined | Expired)
-            .then(|| now - chrono::Duration::days(if status == Expired { 31 } else { 2 }));
-        let decided_at = matches!(status, Accepted | Declined | Withdrawn | Expired).then_some(now);
-        let request = intro_request::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            network_id: Set(network.id),
-            direction: Set(direction),
-            talent_id: Set(talent_id),
-            company_id: Set(company_id),
-            message: Set(message.into()),
-            status: Set(status),
-            requested_by_account_id: Set(requester),
-            point_of_contact_id: Set(None),
-            decline_reason: Set(
-                (status == Declined).then(|| "Not hiring for this profile right now".into())
-            ),
-            created_at: Set(now - chrono::Duration::days(32)),
-            updated_at: Set(now),
-            sent_at: Set(sent_at),
-            decided_at: Set(decided_at),
-            reminded_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        let first = if status == Withdrawn || sent_at.is_some() {
-            Sent
-        } else {
-            status
-        };
-        let mut steps = vec![(None, first, Some(requester))];
-        if first != status {
-            // Acme's admin decided; the requester withdrew; the system expired.
-            let decider = match status {
-                Accepted | Declined => Some(company_admin_account.id),
-                Withdrawn => Some(requester),
-                _ => None,
-            };
-            steps.push((Some(first), status, decider));
-        }
-        for (from, to, actor) in steps {
-            intro_request_event::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                network_id: Set(network.id),
-                intro_request_id: Set(request.id),
-                actor_account_id: Set(actor),
-                from_status: Set(from),
-                to_status: Set(to),
-                note: Set(None),
-                at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-        }
-    }
-    ally::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        network_id: Set(network.id),
-        account_id: Set(Some(ally_account.id)),
-        name: Set("Alex Ally".into()),
-        email: Set("alex@ally.example".into()),
-        email_key: Set("alex@ally.example".into()),
-        status: Set(AllyStatus::Active),
-        sharing_contacts: Set(true),
-        help_with_introductions: Set(true),
-        make_introduction_when_asked: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
+    let dana = join(state, "dana@talent.example", &dana_password).await?;
+
+    networks::invite_team_member(
+        state,
+        &nora,
+        network.id,
+        TeamRole::Ally,
+        "Alex Ally",
+        "alex@ally.example",
+    )
+    .await
+    .map_err(failed)?;
+    join(state, "alex@ally.example", &alex_password).await?;
+
+    // A request in every status. Initech never answers: it expires at the end.
+    let [acme, globex, initech, _umbrella, hooli, stark] = company_ids[..] else {
+        unreachable!("six companies")
+    };
+    ask(
+        state,
+        &dana,
+        initech,
+        None,
+        "Health of your cloud, count me in.",
+    )
     .await?;
-    txn.commit().await?;
+    clock.advance(Duration::days(30));
+    ask(state, &dana, globex, None, "Analytics is my thing.").await?;
+    ask(state, &dana, hooli, None, "Hooli's maps team looks great.").await?;
+    let energy = ask(state, &dana, stark, None, "Energy is the future.").await?;
+    introductions::withdraw_intro(state, &dana, energy)
+        .await
+        .map_err(failed)?;
+    let backend = ask(
+        state,
+        &dana,
+        acme,
+        None,
+        "I'd love to help Acme scale its backend.",
+    )
+    .await?;
+    introductions::accept_intro(state, &carla, backend)
+        .await
+        .map_err(failed)?;
+    let design = ask(state, &dana, acme, None, "Or perhaps your design team?").await?;
+    let reason = Some("Not hiring for this profile right now");
+    introductions::decline_intro(state, &carla, design, reason)
+        .await
+        .map_err(failed)?;
+    // Lena is not verified yet: Acme's request waits for a network admin's review.
+    ask(
+        state,
+        &carla,
+        acme,
+        Some(talent_ids[8]),
+        "We'd like to meet you.",
+    )
+    .await?;
+    clock.advance(Duration::days(2));
+    introductions::follow_up(state).await.map_err(failed)?;
+
     Ok(Some(Credentials {
         network: network.name,
         logins: vec![
-            ("network admin", admin.email, admin_password),
             (
-                "company admin",
-                company_admin_account.email,
-                company_password,
+                "network admin",
+                "nora@northwind.example".into(),
+                nora_password,
             ),
-            ("talent", talent_account.email, talent_password),
-            ("ally", ally_account.email, ally_password),
+            ("company admin", "carla@acme.example".into(), carla_password),
+            ("talent", "dana@talent.example".into(), dana_password),
+            ("ally", "alex@ally.example".into(), alex_password),
         ],
     }))
 }

@@ -2,8 +2,11 @@
 
 use std::{fmt, path::Path, str::FromStr};
 
+use anyhow::Context as _;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use rand::RngCore;
+
+use crate::config::{DatabaseConfig, DatabaseUrl};
 
 #[derive(Clone)]
 pub struct SecretKey([u8; 32]);
@@ -29,6 +32,25 @@ impl FromStr for SecretKey {
 }
 
 impl SecretKey {
+    /// The key of a database: configured, or kept beside a SQLite file; PostgreSQL must
+    /// configure it (several processes share the database, so they must share the key).
+    pub fn for_database(database: &DatabaseConfig) -> anyhow::Result<Self> {
+        match (&database.secret_key, &database.database_url) {
+            (Some(key), _) => Ok(key.clone()),
+            (
+                None,
+                DatabaseUrl::Sqlite {
+                    file: Some(file), ..
+                },
+            ) => Self::load_or_create_beside(file)
+                .with_context(|| format!("secret key beside {}", file.display())),
+            (None, DatabaseUrl::Sqlite { file: None, .. }) => Ok(Self::generate()),
+            (None, DatabaseUrl::Postgres(_)) => anyhow::bail!(
+                "INTROGATE_SECRET_KEY is required with PostgreSQL (32 random bytes, base64)"
+            ),
+        }
+    }
+
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);

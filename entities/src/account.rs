@@ -16,6 +16,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::network_admin::Entity")]
+    NetworkAdmin,
+}
+
+impl Related<super::network_admin::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::NetworkAdmin.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

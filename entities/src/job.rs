@@ -19,6 +19,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::intro_request_job::Entity")]
+    IntroRequestJob,
+}
+
+impl Related<super::intro_request_job::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::IntroRequestJob.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

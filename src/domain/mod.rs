@@ -1,11 +1,13 @@
 //! Values parsed once at the edge; everything past it trusts them.
 
 mod email;
+mod global_id;
 mod password;
 mod text;
 mod token;
 
 pub use email::EmailAddress;
+pub use global_id::{GlobalId, NodeKind};
 pub use password::{Password, PasswordHash};
 pub use text::{Domain, LongText, Name, ShortText, Slug, WebUrl};
 pub use token::{SecretToken, TokenHash};

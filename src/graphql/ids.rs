@@ -1,4 +1,4 @@
-//! Opaque global ids (`base64url("Company:<uuid>")`) and list cursors, parsed once here.
+//! Global ids as GraphQL `ID`s, and list and event cursors, parsed once here.
 
 use async_graphql::ID;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -6,68 +6,12 @@ use uuid::Uuid;
 
 use crate::error::UserError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeKind {
-    Account,
-    Ally,
-    ApiToken,
-    Company,
-    CompanyAdmin,
-    IntroRequest,
-    Job,
-    Network,
-    Talent,
-}
+pub use crate::domain::{GlobalId, NodeKind};
 
-impl NodeKind {
-    const ALL: [NodeKind; 9] = [
-        Self::Account,
-        Self::Ally,
-        Self::ApiToken,
-        Self::Company,
-        Self::CompanyAdmin,
-        Self::IntroRequest,
-        Self::Job,
-        Self::Network,
-        Self::Talent,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Account => "Account",
-            Self::Ally => "Ally",
-            Self::ApiToken => "ApiToken",
-            Self::Company => "Company",
-            Self::CompanyAdmin => "CompanyAdmin",
-            Self::IntroRequest => "IntroRequest",
-            Self::Job => "Job",
-            Self::Network => "Network",
-            Self::Talent => "Talent",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GlobalId {
-    pub kind: NodeKind,
-    pub id: Uuid,
-}
-
+/// The GraphQL side of [`GlobalId`] (an inherent impl beside the domain's own).
 impl GlobalId {
     pub fn encode(kind: NodeKind, id: Uuid) -> ID {
-        ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", kind.name(), id.simple())))
-    }
-
-    /// Any well-formed global id; `None` for garbage.
-    pub fn decode(id: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(id.trim()).ok()?;
-        let text = std::str::from_utf8(&bytes).ok()?;
-        let (kind, uuid) = text.split_once(':')?;
-        let kind = NodeKind::ALL.into_iter().find(|k| k.name() == kind)?;
-        Some(Self {
-            kind,
-            id: Uuid::try_parse(uuid).ok()?,
-        })
+        ID(GlobalId::new(kind, id).to_string())
     }
 
     /// The id of a `kind` passed in input `field`, or an `INVALID_INPUT` naming the field.

@@ -21,7 +21,7 @@ pub async fn readyz(State(http): State<HttpState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(http): State<HttpState>) -> impl IntoResponse {
-    let subscribers = http.state.live.hub.subscriber_count();
+    let subscribers = http.state.hub.subscriber_count();
     http.state
         .metrics
         .live_subscribers

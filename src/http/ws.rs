@@ -185,7 +185,7 @@ impl Connection {
 
     async fn run(mut self, mut results: mpsc::Receiver<Outgoing>, socket: WebSocket) {
         let (mut sink, mut incoming) = socket.split();
-        let mut access = self.http.state.live.hub.access_changes();
+        let mut access = self.http.state.hub.access_changes();
         let init_deadline = tokio::time::sleep(self.http.live.ws_init_timeout);
         tokio::pin!(init_deadline);
         let keepalive = self.http.live.ws_keepalive;

@@ -11,9 +11,6 @@ pub mod listener;
 pub mod log;
 pub mod stream;
 
-use std::sync::{Arc, Mutex};
-
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use uuid::Uuid;
 
 pub use hub::{Hub, LiveEvent};
@@ -60,51 +57,6 @@ impl Signal {
             "token" => Some(Self::Access(AccessChange::ApiToken(id))),
             _ => None,
         }
-    }
-}
-
-/// The process's side of live updates, held by the app state.
-pub struct Live {
-    pub hub: Arc<Hub>,
-    /// SQLite: signals of the open write transaction, released when it commits. (SQLite has
-    /// one writer, so whatever is pending belongs to the transaction that commits next.)
-    pending: Mutex<Vec<Signal>>,
-}
-
-impl Live {
-    pub fn new(hub: Arc<Hub>) -> Self {
-        Self {
-            hub,
-            pending: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Sends `signal` when the transaction `db` commits, and never if it rolls back.
-    pub async fn signal(&self, db: &impl ConnectionTrait, signal: Signal) -> Result<(), DbErr> {
-        match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), signal.encode().into()],
-                ))
-                .await?;
-            }
-            _ => self.pending().push(signal),
-        }
-        Ok(())
-    }
-
-    /// Call after every commit: releases the in-process signals (SQLite).
-    pub fn committed(&self) {
-        let signals = std::mem::take(&mut *self.pending());
-        for signal in signals {
-            self.hub.receive(signal);
-        }
-    }
-
-    fn pending(&self) -> std::sync::MutexGuard<'_, Vec<Signal>> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

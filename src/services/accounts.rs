@@ -16,6 +16,7 @@ use crate::{
     services::{
         access::{Actor, Principal},
         talent::{Profile, insert as insert_talent},
+        tx::Tx,
     },
     state::AppState,
 };
@@ -137,19 +138,17 @@ pub async fn sign_out(state: &AppState, actor: &Actor, all_sessions: bool) -> Se
     } else {
         session::Column::Id.eq(session_id)
     };
-    let txn = state.begin().await?;
+    let tx = Tx::begin(state).await?;
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(state.now()))
         .filter(scope)
         .filter(session::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(tx.db())
         .await?;
     // Open WebSockets of the revoked sessions close.
-    state
-        .live
-        .signal(&txn, Signal::Access(AccessChange::Account(account_id)))
+    tx.signal(Signal::Access(AccessChange::Account(account_id)))
         .await?;
-    state.commit(txn).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -250,12 +249,12 @@ pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> Servic
         }
         None => Some(password.clone().hash().await?),
     };
-    let txn = state.begin().await?;
+    let tx = Tx::begin(state).await?;
     let account = match (existing, new_hash) {
         (Some(account), _) => account,
         (None, Some(hash)) => {
             insert_account(
-                &txn,
+                tx.db(),
                 state,
                 NewAccount {
                     email: email.clone(),
@@ -278,13 +277,13 @@ pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> Servic
         verified: false,
     };
     let talent = insert_talent(
-        &txn,
+        tx.db(),
         state,
         profile,
         "this email is already in the network's talent: use your invitation",
     )
     .await?;
-    let session = create_session(&txn, state, account.id).await?;
-    txn.commit().await?;
+    let session = create_session(tx.db(), state, account.id).await?;
+    tx.commit().await?;
     Ok(SignedUp { session, talent })
 }

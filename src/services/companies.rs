@@ -22,6 +22,7 @@ use crate::{
         access::{Actor, NetworkAccess},
         invitations::{self, NewInvitation},
         pagination::{Order, Page, PageRequest, contains_pattern, fetch_page},
+        tx::Tx,
     },
     state::AppState,
 };
@@ -106,15 +107,14 @@ pub async fn invite_admin(
     let (Some(name), Some(email)) = (name, email) else {
         unreachable!()
     };
-    let txn = state.begin().await?;
-    let admin = upsert_invited_admin(&txn, state, &company, &name, &email).await?;
+    let tx = Tx::begin(state).await?;
+    let admin = upsert_invited_admin(tx.db(), state, &company, &name, &email).await?;
     let network = network::Entity::find_by_id(company.network_id)
-        .one(&txn)
+        .one(tx.db())
         .await?
         .ok_or_else(|| anyhow::anyhow!("company without network"))?;
     invitations::invite(
-        &txn,
-        state,
+        &tx,
         NewInvitation {
             network: &network,
             kind: InvitationKind::CompanyAdmin,
@@ -130,7 +130,7 @@ pub async fn invite_admin(
         Some(&company.name),
     )
     .await?;
-    state.commit(txn).await?;
+    tx.commit().await?;
     Ok(admin)
 }
 
@@ -153,6 +153,13 @@ pub async fn remove_admin(
     if !access.manages_company(company.id) {
         return Err(ServiceError::Forbidden);
     }
+    // Who receives the company's requests changes: under the network's lock, like
+    // routing, and decided from the row as it is now.
+    let tx = Tx::begin_in_network(state, company.network_id).await?;
+    let admin = company_admin::Entity::find_by_id(admin.id)
+        .one(tx.db())
+        .await?
+        .ok_or_else(not_found)?;
     if admin.status == CompanyAdminStatus::Removed {
         return Err(UserError::new(
             crate::error::UserErrorCode::InvalidState,
@@ -162,28 +169,17 @@ pub async fn remove_admin(
         .into());
     }
     let now = state.now();
-    let txn = state.begin().await?;
-    company_admin::Entity::update_many()
-        .col_expr(
-            company_admin::Column::Status,
-            Expr::value(CompanyAdminStatus::Removed),
-        )
-        .col_expr(company_admin::Column::RemovedAt, Expr::value(now))
-        .filter(company_admin::Column::Id.eq(admin.id))
-        .exec(&txn)
-        .await?;
-    invitations::revoke_for_company_admin(&txn, admin.id, now).await?;
-    if let Some(account_id) = admin.account_id {
-        state
-            .live
-            .signal(&txn, Signal::Access(AccessChange::Account(account_id)))
+    let mut removed = admin.into_active_model();
+    removed.status = Set(CompanyAdminStatus::Removed);
+    removed.removed_at = Set(Some(now));
+    let removed = removed.update(tx.db()).await?;
+    invitations::revoke_for_company_admin(tx.db(), removed.id, now).await?;
+    if let Some(account_id) = removed.account_id {
+        tx.signal(Signal::Access(AccessChange::Account(account_id)))
             .await?;
     }
-    state.commit(txn).await?;
-    company_admin::Entity::find_by_id(admin.id)
-        .one(state.db.read())
-        .await?
-        .ok_or_else(not_found)
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// The company admin row for this email: created `INVITED`, or an existing one re-invited.

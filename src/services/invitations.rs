@@ -19,8 +19,11 @@ use uuid::Uuid;
 use crate::{
     domain::{EmailAddress, Name, Password, SecretToken, TokenHash},
     error::{InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode},
-    mail::{outbox, templates},
-    services::accounts::{self, NewAccount, SignedIn},
+    mail::templates,
+    services::{
+        accounts::{self, NewAccount, SignedIn},
+        tx::Tx,
+    },
     state::AppState,
 };
 
@@ -61,12 +64,11 @@ pub async fn revoke_for_company_admin(
 /// Records an invitation and queues its email, in the caller's transaction. Earlier
 /// unused invitations for the same person and role stop working: only the newest link does.
 pub async fn invite(
-    db: &impl ConnectionTrait,
-    state: &AppState,
+    tx: &Tx,
     new: NewInvitation<'_>,
     company_name: Option<&str>,
 ) -> ServiceResult<invitation::Model> {
-    let now = state.now();
+    let (db, state, now) = (tx.db(), tx.state(), tx.now());
     let mut earlier = invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
         .filter(invitation::Column::NetworkId.eq(new.network.id))
@@ -133,7 +135,7 @@ pub async fn invite(
         expires_in_days: LIFETIME.num_days(),
         pending_request: new.pending_request.as_deref(),
     });
-    outbox::enqueue(db, email, &state.message_domain(), now).await?;
+    tx.queue_email(email).await?;
     Ok(model)
 }
 
@@ -217,15 +219,16 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
         }
     };
 
-    // A company admin joining delivers the company's waiting requests: live events.
-    let txn = state.begin_in_network(invitation.network_id).await?;
+    // A company admin joining delivers the company's waiting requests: under the
+    // network's lock, like routing.
+    let tx = Tx::begin_in_network(state, invitation.network_id).await?;
     let won = invitation::Entity::update_many()
         .col_expr(invitation::Column::UsedAt, Expr::value(now))
         .filter(invitation::Column::Id.eq(invitation.id))
         .filter(invitation::Column::UsedAt.is_null())
         .filter(invitation::Column::RevokedAt.is_null())
         .filter(invitation::Column::ExpiresAt.gt(now))
-        .exec(&txn)
+        .exec(tx.db())
         .await?
         .rows_affected
         == 1;
@@ -234,23 +237,21 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
     }
     let account = match (existing, new_account) {
         (Some(account), _) => account,
-        (None, Some((new, hash))) => accounts::insert_account(&txn, state, new, hash.0).await?,
+        (None, Some((new, hash))) => accounts::insert_account(tx.db(), state, new, hash.0).await?,
         (None, None) => unreachable!("a new account is prepared when none exists"),
     };
-    grant_role(&txn, state, &invitation, &account).await?;
-    let session = accounts::create_session(&txn, state, account.id).await?;
-    // Joining as company admin may deliver waiting requests, which sends email.
-    state.commit(txn).await?;
+    grant_role(&tx, &invitation, &account).await?;
+    let session = accounts::create_session(tx.db(), state, account.id).await?;
+    tx.commit().await?;
     Ok(session)
 }
 
 async fn grant_role(
-    db: &impl ConnectionTrait,
-    state: &AppState,
+    tx: &Tx,
     invitation: &invitation::Model,
     account: &account::Model,
 ) -> ServiceResult<()> {
-    let now = state.now();
+    let (db, now) = (tx.db(), tx.now());
     let missing = |what: &str| anyhow::anyhow!("invitation {} has no {what}", invitation.id);
     match invitation.kind {
         InvitationKind::NetworkAdmin => {
@@ -292,13 +293,8 @@ async fn grant_role(
                 .one(db)
                 .await?
                 .ok_or_else(|| missing("company admin row"))?;
-            crate::services::introductions::deliver_awaiting(
-                db,
-                state,
-                admin.company_id,
-                account.id,
-            )
-            .await?;
+            crate::services::introductions::deliver_awaiting(tx, admin.company_id, account.id)
+                .await?;
         }
         InvitationKind::Ally => {
             let id = invitation.ally_id.ok_or_else(|| missing("ally"))?;

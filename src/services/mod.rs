@@ -1,6 +1,7 @@
 //! The rules of introgate: one module per area, each function one use case that checks
-//! permissions (via [`access`]), validates, and changes data in one transaction.
-//! Nothing here knows about GraphQL or HTTP.
+//! permissions (via [`access`]), validates, and changes data in one transaction ([`tx::Tx`],
+//! which also carries the change's emails and live signals). Nothing here knows about
+//! GraphQL or HTTP.
 
 pub mod access;
 pub mod accounts;
@@ -14,3 +15,4 @@ pub mod networks;
 pub mod pagination;
 pub mod subscriptions;
 pub mod talent;
+pub mod tx;

@@ -13,13 +13,14 @@ use uuid::Uuid;
 
 use crate::{
     domain::{EmailAddress, Name, Password, SecretToken, Slug},
-    error::{InputErrors, ServiceError, ServiceResult, UserError},
+    error::{InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode},
     live::{AccessChange, Signal},
     services::{
         access::Actor,
         accounts::{self, API_TOKEN_PREFIX, NewAccount},
         invitations::{self, NewInvitation},
         pagination::{Order, Page, PageRequest, fetch_page},
+        tx::Tx,
     },
     state::AppState,
 };
@@ -77,7 +78,8 @@ pub struct Bootstrap<'a> {
     pub gatekeeper: bool,
 }
 
-/// Creates a network and its first admin (creating the account if the email is new).
+/// Creates a network and its first admin (creating the account if the email is new; an
+/// existing account must be proven by its password, as when joining through an invitation).
 pub async fn bootstrap(
     state: &AppState,
     input: Bootstrap<'_>,
@@ -104,16 +106,29 @@ pub async fn bootstrap(
         .filter(account::Column::EmailKey.eq(email.key()))
         .one(state.db.read())
         .await?;
-    let hash = match existing {
-        Some(_) => None,
+    let hash = match &existing {
+        Some(account) => {
+            if !Password::unchecked(input.admin_password)
+                .verify(Some(account.password_hash.clone()))
+                .await
+            {
+                return Err(UserError::new(
+                    UserErrorCode::InvalidCredentials,
+                    "an account with this email exists: give its password",
+                )
+                .on("adminPassword")
+                .into());
+            }
+            None
+        }
         None => Some(password.clone().hash().await?),
     };
-    let txn = state.begin().await?;
+    let tx = Tx::begin(state).await?;
     let account = match (existing, hash) {
         (Some(account), _) => account,
         (None, Some(hash)) => {
             accounts::insert_account(
-                &txn,
+                tx.db(),
                 state,
                 NewAccount {
                     email,
@@ -129,7 +144,10 @@ pub async fn bootstrap(
     let now = state.now();
     let network = network::ActiveModel {
         id: Set(Uuid::now_v7()),
-        slug: Set(unique_slug(&txn, &network_name).await?.as_str().to_owned()),
+        slug: Set(unique_slug(tx.db(), &network_name)
+            .await?
+            .as_str()
+            .to_owned()),
         name: Set(network_name.into_string()),
         gatekeeper: Set(input.gatekeeper),
         notify_requester_on_decline: Set(false),
@@ -138,7 +156,7 @@ pub async fn bootstrap(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.db())
     .await?;
     network_admin::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -146,9 +164,9 @@ pub async fn bootstrap(
         account_id: Set(account.id),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(tx.db())
     .await?;
-    txn.commit().await?;
+    tx.commit().await?;
     Ok((network, account))
 }
 
@@ -232,19 +250,19 @@ pub async fn invite_team_member(
     let (Some(name), Some(email)) = (name, email) else {
         unreachable!()
     };
-    let txn = state.begin().await?;
+    let tx = Tx::begin(state).await?;
     let now = state.now();
     let (kind, ally) = match role {
         TeamRole::NetworkAdmin => {
             let account = account::Entity::find()
                 .filter(account::Column::EmailKey.eq(email.key()))
-                .one(&txn)
+                .one(tx.db())
                 .await?;
             let already = match account {
                 Some(account) => network_admin::Entity::find()
                     .filter(network_admin::Column::NetworkId.eq(network.id))
                     .filter(network_admin::Column::AccountId.eq(account.id))
-                    .one(&txn)
+                    .one(tx.db())
                     .await?
                     .is_some(),
                 None => false,
@@ -262,7 +280,7 @@ pub async fn invite_team_member(
             let existing = ally::Entity::find()
                 .filter(ally::Column::NetworkId.eq(network.id))
                 .filter(ally::Column::EmailKey.eq(email.key()))
-                .one(&txn)
+                .one(tx.db())
                 .await?;
             let ally = match existing {
                 Some(ally) if ally.status == AllyStatus::Active => {
@@ -274,7 +292,7 @@ pub async fn invite_team_member(
                     let mut model = ally.into_active_model();
                     model.name = Set(name.as_str().to_owned());
                     model.updated_at = Set(now);
-                    model.update(&txn).await?
+                    model.update(tx.db()).await?
                 }
                 None => {
                     ally::ActiveModel {
@@ -291,7 +309,7 @@ pub async fn invite_team_member(
                         created_at: Set(now),
                         updated_at: Set(now),
                     }
-                    .insert(&txn)
+                    .insert(tx.db())
                     .await?
                 }
             };
@@ -299,8 +317,7 @@ pub async fn invite_team_member(
         }
     };
     invitations::invite(
-        &txn,
-        state,
+        &tx,
         NewInvitation {
             network: &network,
             kind,
@@ -316,7 +333,7 @@ pub async fn invite_team_member(
         None,
     )
     .await?;
-    state.commit(txn).await?;
+    tx.commit().await?;
     Ok(ally)
 }
 
@@ -363,18 +380,16 @@ pub async fn revoke_api_token(
         return Err(not_found());
     }
     actor.require_account()?;
-    let txn = state.begin().await?;
+    let tx = Tx::begin(state).await?;
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(state.now()))
         .filter(api_token::Column::Id.eq(token.id))
         .filter(api_token::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(tx.db())
         .await?;
-    state
-        .live
-        .signal(&txn, Signal::Access(AccessChange::ApiToken(token.id)))
+    tx.signal(Signal::Access(AccessChange::ApiToken(token.id)))
         .await?;
-    state.commit(txn).await?;
+    tx.commit().await?;
     api_token::Entity::find_by_id(token.id)
         .one(state.db.read())
         .await?

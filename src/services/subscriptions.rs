@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use entities::enums::{IntroDirection, IntroStatus};
+use entities::enums::IntroStatus;
 use futures::{Stream, StreamExt};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -16,7 +16,7 @@ use crate::{
     services::{
         access::{Actor, NetworkAccess},
         companies,
-        introductions::{self, InboxSection},
+        introductions::{self, InboxSection, awaits_company},
     },
     state::AppState,
 };
@@ -64,11 +64,6 @@ impl Delivery {
             _ => None,
         }
     }
-}
-
-/// Whether a request in this state waits in a company's inbox.
-pub fn awaits_company(direction: IntroDirection, status: IntroStatus) -> bool {
-    direction == IntroDirection::TalentToCompany && status == IntroStatus::Sent
 }
 
 fn kind(was_in: bool, is_in: bool) -> Option<EventKind> {
@@ -162,7 +157,7 @@ pub async fn open(
         .into());
     }
 
-    let events = stream::events(state.live.hub.clone(), state.db.clone(), network_id, after);
+    let events = stream::events(state.hub.clone(), state.db.clone(), network_id, after);
     let db = state.db.clone();
     Ok(async_stream::try_stream! {
         let mut events = std::pin::pin!(events);
@@ -203,7 +198,7 @@ enum Step<E> {
 
 #[cfg(test)]
 mod tests {
-    use entities::{event_log, intro_request};
+    use entities::{enums::IntroDirection, event_log, intro_request};
     use uuid::Uuid;
 
     use super::*;

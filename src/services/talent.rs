@@ -15,6 +15,7 @@ use crate::{
         access::{Actor, NetworkAccess},
         invitations::{self, NewInvitation},
         pagination::{Order, Page, PageRequest, contains_pattern, fetch_page},
+        tx::Tx,
     },
     state::AppState,
 };
@@ -54,9 +55,9 @@ pub async fn add(
     else {
         unreachable!()
     };
-    let txn = state.begin().await?;
+    let tx = Tx::begin(state).await?;
     let network = network::Entity::find_by_id(input.network_id)
-        .one(&txn)
+        .one(tx.db())
         .await?
         .ok_or_else(|| ServiceError::not_found("networkId", "network"))?;
     let profile = Profile {
@@ -69,15 +70,14 @@ pub async fn add(
         verified: input.verified,
     };
     let talent = insert(
-        &txn,
+        tx.db(),
         state,
         profile,
         "this email is already in the network's talent",
     )
     .await?;
     invitations::invite(
-        &txn,
-        state,
+        &tx,
         NewInvitation {
             network: &network,
             kind: InvitationKind::Talent,
@@ -93,7 +93,7 @@ pub async fn add(
         None,
     )
     .await?;
-    state.commit(txn).await?;
+    tx.commit().await?;
     Ok(talent)
 }
 

@@ -50,6 +50,29 @@ async fn bootstrap_prints_the_new_ids() {
         dir.path().join("introgate.db.secret-key").exists(),
         "the secret key is kept beside the database"
     );
+    // The same admin for a second network: their account's password, or nothing happens.
+    let again = |password: &'static str| {
+        command(dir.path())
+            .args([
+                "bootstrap",
+                "--network-name",
+                "Acme Labs",
+                "--admin-email",
+                "ANN@acme.test",
+                "--admin-password",
+                password,
+            ])
+            .output()
+    };
+    let wrong = again("not her password").await.unwrap();
+    assert!(!wrong.status.success());
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("adminPassword"), "{stderr}");
+    let right = again("correct horse battery").await.unwrap();
+    let second: Value = serde_json::from_slice(&right.stdout).expect("one JSON line");
+    assert_eq!(second["accountId"], line["accountId"], "the same account");
+    assert_ne!(second["networkId"], line["networkId"]);
+
     let bad = command(dir.path())
         .args([
             "bootstrap",

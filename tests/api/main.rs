@@ -13,6 +13,8 @@ mod introductions;
 mod invitations;
 mod js;
 mod n_plus_one;
+mod races;
 mod roles;
 mod schema;
 mod subscriptions;
+mod transactions;
