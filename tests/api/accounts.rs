@@ -4,11 +4,14 @@ use serde_json::json;
 
 use crate::{
     both_databases,
+    invitations::{add_talent, create_company, invite_company_admin},
+    subscriptions::{live_network, request},
     support::{PASSWORD, TestApp, error_code, user_error},
 };
 
 both_databases!(
     sign_in_and_out,
+    the_signed_in_payload_shows_the_first_screen,
     sign_up_talent_joins_unverified,
     api_tokens_read_but_never_act,
     bad_tokens_are_refused
@@ -199,4 +202,86 @@ async fn bad_tokens_are_refused(app: TestApp) {
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(error_code(&body).as_deref(), Some("UNAUTHENTICATED"));
     }
+}
+
+/// What a client reads right after signing in (or joining): the payload's `viewer` is the
+/// account that just signed in, with the same lists and counts a `viewer` query shows.
+const FIRST_SCREEN: &str = "viewer { account { email } networkAdminOf { name inboxCounts { inNetwork outOfNetwork } companies { totalCount } talent { totalCount } introRequests { totalCount nodes { status } } } companyAdminOf { name introRequests { totalCount } jobs { totalCount } admins { email } } talentProfiles { name introRequests { totalCount } } }";
+
+async fn the_signed_in_payload_shows_the_first_screen(app: TestApp) {
+    let live = live_network(&app, "First Screen").await;
+    request(&app, &live).await;
+    let viewer_now = |token: String| {
+        let app = &app;
+        async move {
+            let body = app
+                .gql(Some(&token), &format!("{{ {FIRST_SCREEN} }}"), json!({}))
+                .await;
+            body["data"]["viewer"].clone()
+        }
+    };
+
+    let signed_in = app
+        .mutate(
+            None,
+            "signIn",
+            &format!("mutation($e: String!, $p: String!) {{ signIn(input: {{email: $e, password: $p}}) {{ token {FIRST_SCREEN} }} }}"),
+            json!({ "e": live.network.admin_email, "p": PASSWORD }),
+        )
+        .await;
+    let admin_screen = &signed_in["viewer"]["networkAdminOf"][0];
+    assert_eq!(admin_screen["inboxCounts"]["inNetwork"], 1, "{signed_in}");
+    assert_eq!(admin_screen["companies"]["totalCount"], 1, "{signed_in}");
+    assert_eq!(
+        admin_screen["introRequests"]["totalCount"], 1,
+        "{signed_in}"
+    );
+    let token = signed_in["token"].as_str().unwrap().to_owned();
+    assert_eq!(signed_in["viewer"], viewer_now(token).await);
+
+    // A company admin joining through an invitation reads their company from the payload.
+    invite_company_admin(
+        &app,
+        &live.network.admin_token,
+        &live.company,
+        "cleo@first.test",
+    )
+    .await;
+    let invitation = app.email_to("cleo@first.test").await.invitation_token();
+    let joined = app
+        .mutate(
+            None,
+            "acceptInvitation",
+            &format!("mutation($t: String!, $p: String!) {{ acceptInvitation(input: {{token: $t, password: $p, acceptTerms: true}}) {{ token {FIRST_SCREEN} }} }}"),
+            json!({ "t": invitation, "p": PASSWORD }),
+        )
+        .await;
+    let company_screen = &joined["viewer"]["companyAdminOf"][0];
+    assert_eq!(
+        company_screen["admins"].as_array().map(Vec::len),
+        Some(2),
+        "{joined}"
+    );
+    let token = joined["token"].as_str().unwrap().to_owned();
+    assert_eq!(joined["viewer"], viewer_now(token).await);
+
+    // A talent's own requests.
+    let network = &live.network;
+    let other = create_company(&app, network, "Other").await;
+    let (_, talent) = add_talent(&app, network, "Theo", "theo@first.test", true).await;
+    app.mutate(Some(&talent), "requestIntroToCompany", "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, message: \"hi\"}) { introRequest { id } } }", json!({ "c": other })).await;
+    let signed_in = app
+        .mutate(
+            None,
+            "signIn",
+            &format!("mutation {{ signIn(input: {{email: \"theo@first.test\", password: \"{PASSWORD}\"}}) {{ token {FIRST_SCREEN} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        signed_in["viewer"]["talentProfiles"][0]["introRequests"]["totalCount"], 1,
+        "{signed_in}"
+    );
+    let token = signed_in["token"].as_str().unwrap().to_owned();
+    assert_eq!(signed_in["viewer"], viewer_now(token).await);
 }

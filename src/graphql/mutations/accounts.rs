@@ -6,6 +6,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         errors::Payload,
+        loaders::Loaders,
         types::{Talent, Viewer},
     },
     payload,
@@ -14,7 +15,6 @@ use crate::{
         accounts::{self, SignUpTalent, SignedIn},
         invitations::{self, AcceptInvitation},
     },
-    state::AppState,
 };
 
 #[derive(Default)]
@@ -71,8 +71,16 @@ payload!(SignUpTalentPayload {
     talent: Talent
 });
 
-async fn viewer_of(state: &AppState, session: &SignedIn) -> async_graphql::Result<Option<Viewer>> {
+/// The account that just signed in. The rest of the operation runs as that account (with
+/// fresh loaders), so the payload's `viewer` shows what a `viewer` query with the new token
+/// shows, not what the anonymous caller could see.
+async fn signed_in_viewer(
+    ctx: &Context<'_>,
+    session: &SignedIn,
+) -> async_graphql::Result<Option<Viewer>> {
+    let state = ctx.state();
     let actor = Arc::new(Actor::new(session.principal()));
+    ctx.scope().renew(actor.clone(), Loaders::new(state));
     Ok(accounts::find_account(state, session.account_id)
         .await?
         .map(|account| Viewer { account, actor }))
@@ -89,7 +97,7 @@ impl AccountMutations {
         let state = ctx.state();
         match accounts::sign_in(state, &input.email, &input.password).await {
             Ok(session) => {
-                let viewer = viewer_of(state, &session).await?;
+                let viewer = signed_in_viewer(ctx, &session).await?;
                 Ok(SignInPayload {
                     token: Some(session.token.into_string()),
                     viewer,
@@ -136,7 +144,7 @@ impl AccountMutations {
         .await;
         match accepted {
             Ok(session) => {
-                let viewer = viewer_of(state, &session).await?;
+                let viewer = signed_in_viewer(ctx, &session).await?;
                 Ok(AcceptInvitationPayload {
                     token: Some(session.token.into_string()),
                     viewer,
