@@ -138,9 +138,19 @@ async fn serve_demo_answers_with_its_credentials_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = command(dir.path())
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let logs = tokio::spawn(async move {
+        let mut logs = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut BufReader::new(stderr), &mut logs)
+            .await
+            .unwrap();
+        logs
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut logins, mut address) = (Vec::new(), None);
     while let Ok(Ok(Some(line))) =
@@ -224,4 +234,8 @@ async fn serve_demo_answers_with_its_credentials_and_stops_on_sigterm() {
         .expect("stops after SIGTERM")
         .unwrap();
     assert!(status.success(), "{status}");
+    // Logs to a pipe carry no terminal colours.
+    let logs = logs.await.unwrap();
+    assert!(logs.contains("introgate listening"), "{logs}");
+    assert!(!logs.contains('\x1b'), "ANSI escapes in piped logs: {logs}");
 }
