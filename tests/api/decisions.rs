@@ -256,6 +256,21 @@ async fn gatekeeper_path_and_refusals(backend: Backend) {
         )
         .await;
     assert_eq!(error_code(&own).as_deref(), Some("FORBIDDEN"));
+    // A reason too long is refused on `reason`, and nothing changes.
+    let too_long = app
+        .mutate(
+            Some(&casey),
+            "declineIntro",
+            "mutation($r: ID!, $reason: String!) { declineIntro(input: {introRequestId: $r, reason: $reason}) { introRequest { id } userErrors { field code } } }",
+            json!({ "r": id, "reason": "x".repeat(5001) }),
+        )
+        .await;
+    assert_eq!(
+        too_long["userErrors"][0]["field"],
+        json!(["reason"]),
+        "{too_long}"
+    );
+    assert!(too_long["introRequest"].is_null());
     let declined = decide(
         &app,
         &casey,

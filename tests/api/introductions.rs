@@ -124,11 +124,20 @@ async fn talent_requests_route_by_company_and_gatekeeper(app: TestApp) {
         "{}",
         delivered.subject
     );
+    // The link carries the id clients pass to `node(id:)`, in both parts.
+    let link = format!(
+        "http://app.test/intro-requests/{}",
+        sent["id"].as_str().unwrap()
+    );
     assert!(
-        delivered.text.contains("Engineer")
-            && delivered.text.contains("http://app.test/intro-requests/"),
-        "{}",
+        delivered.text.contains("Engineer") && delivered.text.contains(&link),
+        "{link} in {}",
         delivered.text
+    );
+    assert!(
+        delivered.html.contains(&link),
+        "{link} in {}",
+        delivered.html
     );
 
     // The gatekeeper holds the next one for review.
