@@ -1,6 +1,6 @@
 //! How service errors become GraphQL errors (see the policy in [`crate::error`]).
 
-use async_graphql::{Enum, ErrorExtensions, SimpleObject};
+use async_graphql::{Enum, ErrorExtensions, ServerError, SimpleObject};
 
 use crate::error::{ServiceError, UserError as ServiceUserError, UserErrorCode as Code};
 
@@ -47,8 +47,27 @@ pub fn with_code(message: impl Into<String>, code: &'static str) -> async_graphq
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
 }
 
+/// An error of the request as a whole: no field, no position in the document.
+pub fn request_error(error: async_graphql::Error) -> ServerError {
+    ServerError {
+        message: error.message,
+        source: error.source,
+        locations: Vec::new(),
+        path: Vec::new(),
+        extensions: error.extensions,
+    }
+}
+
+/// The error's `extensions.code`, if it has one.
+pub fn code_of(error: &ServerError) -> Option<&str> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code),
+        _ => None,
+    }
+}
+
 /// An internal fault, reported (see [`crate::error::report`]): the client only gets its id.
-pub fn internal(error: &anyhow::Error) -> async_graphql::Error {
+pub fn internal(error: &impl crate::error::Fault) -> async_graphql::Error {
     let error_id = crate::error::report(error);
     async_graphql::Error::new("internal error").extend_with(|_, e| {
         e.set("code", "INTERNAL");

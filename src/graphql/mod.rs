@@ -1,13 +1,17 @@
 //! The GraphQL schema: types, resolvers and loaders. Thin by design: resolvers parse,
-//! call a service, and shape the answer.
+//! call a service, and shape the answer. What every request goes through whatever its
+//! transport (the alias limit, the timeout, error codes, field order, one parse of the
+//! document) is the [`extension::RequestPolicy`], registered here.
 
 pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod errors;
+pub mod extension;
 pub mod ids;
 pub mod loaders;
 mod mutations;
+mod order;
 mod query;
 mod subscription;
 pub mod types;
@@ -30,7 +34,8 @@ pub fn build_schema(state: Option<AppState>, limits: &LimitsConfig) -> AppSchema
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)
-        .limit_directives(10);
+        .limit_directives(10)
+        .extension(extension::RequestPolicy::new(limits));
     if let Some(state) = state {
         builder = builder.data(state);
     }

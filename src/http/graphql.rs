@@ -3,29 +3,37 @@
 //! * `Accept` picks `application/graphql-response+json` or `application/json`; `*/*` or no
 //!   `Accept` means `application/json`; anything else is 406.
 //! * POST bodies must be `application/json` (415 otherwise): no cross-site form can post.
-//! * GET never runs a mutation (405).
+//! * GET never runs a mutation (405); subscriptions are served over WebSocket only (400).
 //! * Malformed requests are 400. Documents that do not parse or validate are 400 with the
-//!   new media type and 200 with `application/json` (legacy clients expect that).
+//!   new media type and 200 with `application/json` (legacy clients expect that). A
+//!   request over the time limit is 503; a panic is 500.
 //! * A JSON array is a batch (at most `max_batch` operations).
+//!
+//! Only the transport lives here. The handler parses the document, since it must know the
+//! operation type, and leaves it in the request, where async-graphql takes it: each
+//! document is parsed once. The alias limit, the timeout, error codes and field order are
+//! the schema's [`RequestPolicy`](crate::graphql::extension::RequestPolicy), which the
+//! WebSocket shares; this module only says its request failures in status codes.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::{
-    Variables,
-    parser::types::{ExecutableDocument, OperationType},
-};
+use async_graphql::{ServerError, Variables, parser::types::OperationType};
 use axum::{
     body::Bytes,
     extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use futures::FutureExt;
-use serde_json::{Map, Value, json};
+use serde::{Serialize, ser::SerializeMap};
+use serde_json::{Map, Value};
 
-use super::{HttpState, limits};
+use super::{HttpState, operation};
 use crate::{
-    graphql::{errors::internal, request_data},
+    graphql::{
+        errors::{internal, request_error, with_code},
+        extension::{RequestFailure, is_request_error, parse_failed, request_failure},
+        request_data,
+    },
     services::{access::Actor, accounts},
 };
 
@@ -94,7 +102,7 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     best.map(|(_, media)| media)
 }
 
-fn respond(status: StatusCode, media: MediaType, body: &Value) -> Response {
+fn respond(status: StatusCode, media: MediaType, body: &impl Serialize) -> Response {
     let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
     response
         .headers_mut()
@@ -102,12 +110,39 @@ fn respond(status: StatusCode, media: MediaType, body: &Value) -> Response {
     response
 }
 
-fn request_error(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
-    respond(
-        status,
-        media,
-        &json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
-    )
+/// A response as HTTP sends it: without `data` when the request failed as a whole (the
+/// spec's "request error"), else as async-graphql serialises it.
+struct Body<'a>(&'a async_graphql::Response);
+
+impl Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let response = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        if !is_request_error(response) {
+            map.serialize_entry("data", &response.data)?;
+        }
+        if !response.errors.is_empty() {
+            map.serialize_entry("errors", &response.errors)?;
+        }
+        if !response.extensions.is_empty() {
+            map.serialize_entry("extensions", &response.extensions)?;
+        }
+        map.end()
+    }
+}
+
+fn coded(message: impl Into<String>, code: &'static str) -> ServerError {
+    request_error(with_code(message, code))
+}
+
+fn request_error_response(
+    status: StatusCode,
+    media: MediaType,
+    message: &str,
+    code: &'static str,
+) -> Response {
+    let response = async_graphql::Response::from_errors(vec![coded(message, code)]);
+    respond(status, media, &Body(&response))
 }
 
 /// A request the server refuses as malformed, before any GraphQL runs.
@@ -135,8 +170,8 @@ enum Method {
 
 /// The parameters of one GraphQL request, checked for shape (over HTTP or WebSocket).
 pub(super) struct Params {
-    pub(super) query: String,
-    pub(super) operation_name: Option<String>,
+    query: String,
+    operation_name: Option<String>,
     variables: Option<Map<String, Value>>,
 }
 
@@ -152,52 +187,6 @@ impl Params {
         }
         request
     }
-}
-
-/// A document that cannot run: the `errors` of the answer.
-pub(super) fn errors(message: &str, code: &str) -> Value {
-    json!([{ "message": message, "extensions": { "code": code } }])
-}
-
-/// Parses the document; `errors` if it does not parse.
-pub(super) fn parse(query: &str) -> Result<ExecutableDocument, Value> {
-    async_graphql::parser::parse_query(query)
-        .map_err(|error| errors(&error.to_string(), "GRAPHQL_PARSE_FAILED"))
-}
-
-/// The alias limit, which async-graphql lacks; `errors` when the document exceeds it.
-pub(super) fn check_aliases(document: &ExecutableDocument, limit: usize) -> Result<(), Value> {
-    let aliases = limits::alias_count(document);
-    if aliases > limit {
-        return Err(errors(
-            &format!("the query uses {aliases} aliases; the limit is {limit}"),
-            "ALIAS_LIMIT_EXCEEDED",
-        ));
-    }
-    Ok(())
-}
-
-/// A response as JSON: every error with a code (see [`scrub`]), fields in query order.
-/// `request_error`: it failed before execution (parsing, validation, limits).
-pub(super) fn response_json(
-    response: &async_graphql::Response,
-    document: &ExecutableDocument,
-    operation_name: Option<&str>,
-) -> (Value, bool) {
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let mut body = serde_json::to_value(response)
-        .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
-    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
-        for error in errors.iter_mut() {
-            scrub(error, request_error);
-        }
-    }
-    if let Some(data) = body.get_mut("data") {
-        super::order::reorder(document, operation_name, data);
-    }
-    (body, request_error)
 }
 
 pub(super) fn params_from_json(value: &Value) -> Result<Params, Refusal> {
@@ -249,7 +238,7 @@ async fn actor(http: &HttpState, headers: &HeaderMap) -> Result<Arc<Actor>, Resp
         return Ok(Arc::new(Actor::anonymous()));
     };
     let unauthenticated = |message: &str| {
-        let mut response = request_error(
+        let mut response = request_error_response(
             StatusCode::UNAUTHORIZED,
             MediaType::Json,
             message,
@@ -276,142 +265,91 @@ async fn actor(http: &HttpState, headers: &HeaderMap) -> Result<Arc<Actor>, Resp
         Ok(None) => Err(unauthenticated("the token is invalid, expired or revoked")),
         Err(error) => {
             // The client only learns that it failed, and the id of the log line.
-            let error_id = crate::error::report(&error);
+            let response =
+                async_graphql::Response::from_errors(vec![request_error(internal(&error))]);
             Err(respond(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 MediaType::Json,
-                &json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL", "errorId": error_id.to_string() } }] }),
+                &Body(&response),
             ))
         }
     }
 }
 
-/// The outcome of one operation: its JSON, and whether it failed before execution.
+/// The outcome of one operation: its response, and the status a refusal before GraphQL
+/// ran calls for.
 struct Outcome {
-    body: Value,
-    request_error: bool,
+    response: async_graphql::Response,
     status: Option<StatusCode>,
 }
 
 impl Outcome {
-    /// Failed before execution, with these `errors`.
-    fn failed(errors: Value) -> Self {
+    fn answered(response: async_graphql::Response) -> Self {
         Self {
-            body: json!({ "errors": errors }),
-            request_error: true,
+            response,
             status: None,
         }
     }
 
     fn refused(refusal: Refusal) -> Self {
         Self {
-            body: json!({ "errors": [{ "message": refusal.message, "extensions": { "code": refusal.code } }] }),
-            request_error: true,
+            response: async_graphql::Response::from_errors(vec![coded(
+                refusal.message,
+                refusal.code,
+            )]),
             status: Some(refusal.status),
         }
     }
 }
 
-async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: Params) -> Outcome {
-    let document = match parse(&params.query) {
-        Ok(document) => document,
-        Err(errors) => return Outcome::failed(errors),
-    };
-    let operation = limits::operation_type(&document, params.operation_name.as_deref());
+/// The request async-graphql runs, holding its document (parsed here, once), unless the
+/// transport refuses it first.
+fn graphql_request(params: Params, method: Method) -> Result<async_graphql::Request, Box<Outcome>> {
+    let operation_name = params.operation_name.clone();
+    let mut request = params.into_request();
+    let document = request.parsed_query().map_err(|error| {
+        let response = async_graphql::Response::from_errors(vec![parse_failed(error)]);
+        Box::new(Outcome::answered(response))
+    })?;
+    let operation = operation::operation_type(document, operation_name.as_deref());
     if method == Method::Get
         && (operation == Some(OperationType::Mutation)
-            || (operation.is_none() && limits::has_operation(&document, OperationType::Mutation)))
+            || (operation.is_none() && operation::has_operation(document, OperationType::Mutation)))
     {
-        return Outcome::refused(Refusal {
+        return Err(Box::new(Outcome::refused(Refusal {
             status: StatusCode::METHOD_NOT_ALLOWED,
             message: "mutations are only accepted over POST".into(),
             code: "METHOD_NOT_ALLOWED",
-        });
+        })));
     }
     if operation == Some(OperationType::Subscription) {
-        return Outcome::refused(Refusal::bad_request(
+        return Err(Box::new(Outcome::refused(Refusal::bad_request(
             "subscriptions are served over WebSocket at /graphql/ws",
-        ));
+        ))));
     }
-    if let Err(errors) = check_aliases(&document, http.limits.max_aliases) {
-        return Outcome::failed(errors);
-    }
-
-    let operation_name = params.operation_name.clone();
-    let request = request_data(params.into_request(), &http.state, actor.clone());
-    let running = AssertUnwindSafe(http.schema.execute(request)).catch_unwind();
-    let response = match tokio::time::timeout(http.limits.request_timeout, running).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(_panic)) => {
-            let _ = internal(&anyhow::anyhow!("a resolver panicked"));
-            return Outcome::refused(Refusal {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: "internal error".into(),
-                code: "INTERNAL",
-            });
-        }
-        Err(_elapsed) => {
-            return Outcome::refused(Refusal {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: format!(
-                    "the request took longer than {:?}",
-                    http.limits.request_timeout
-                ),
-                code: "TIMEOUT",
-            });
-        }
-    };
-
-    let (mut body, request_error) = response_json(&response, &document, operation_name.as_deref());
-    if request_error && let Some(object) = body.as_object_mut() {
-        object.remove("data");
-    }
-    Outcome {
-        body,
-        request_error,
-        status: None,
-    }
+    Ok(request)
 }
 
-/// Every error leaves with a code. A resolver error without one came from outside the
-/// error policy (a library's `Display`): its text may hold internals, so it is replaced.
-fn scrub(error: &mut Value, request_error: bool) {
-    let has_code = error.pointer("/extensions/code").is_some();
-    if has_code {
-        return;
-    }
-    if request_error {
-        let extensions = error
-            .as_object_mut()
-            .map(|e| e.entry("extensions").or_insert_with(|| json!({})));
-        if let Some(Value::Object(extensions)) = extensions {
-            extensions.insert("code".into(), json!("GRAPHQL_VALIDATION_FAILED"));
+async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: Params) -> Outcome {
+    match graphql_request(params, method) {
+        Ok(request) => {
+            let request = request_data(request, &http.state, actor.clone());
+            Outcome::answered(http.schema.execute(request).await)
         }
-    } else {
-        let message = error
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let replacement = internal(&anyhow::anyhow!("unclassified resolver error: {message}"));
-        if let Some(object) = error.as_object_mut() {
-            object.insert("message".into(), json!(replacement.message));
-            object.insert(
-                "extensions".into(),
-                replacement
-                    .extensions
-                    .map(|e| serde_json::to_value(e).unwrap_or_default())
-                    .unwrap_or_default(),
-            );
-        }
+        Err(refused) => *refused,
     }
 }
 
 fn status_of(outcome: &Outcome, media: MediaType) -> StatusCode {
-    match (outcome.status, outcome.request_error, media) {
-        (Some(status), _, _) => status,
-        (None, true, MediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::OK,
+    if let Some(status) = outcome.status {
+        return status;
+    }
+    match (request_failure(&outcome.response), media) {
+        (None, _) => StatusCode::OK,
+        (Some(RequestFailure::TimedOut), _) => StatusCode::SERVICE_UNAVAILABLE,
+        (Some(RequestFailure::Internal), _) => StatusCode::INTERNAL_SERVER_ERROR,
+        (Some(RequestFailure::Invalid), MediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+        (Some(RequestFailure::Invalid), MediaType::Json) => StatusCode::OK,
     }
 }
 
@@ -421,7 +359,7 @@ pub async fn get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return request_error(
+        return request_error_response(
             StatusCode::NOT_ACCEPTABLE,
             MediaType::Json,
             "accept application/graphql-response+json or application/json",
@@ -431,7 +369,7 @@ pub async fn get(
     let params = match params_from_query_string(raw.as_deref()) {
         Ok(params) => params,
         Err(refusal) => {
-            return request_error(refusal.status, media, &refusal.message, refusal.code);
+            return request_error_response(refusal.status, media, &refusal.message, refusal.code);
         }
     };
     let actor = match actor(&http, &headers).await {
@@ -439,7 +377,7 @@ pub async fn get(
         Err(response) => return response,
     };
     let outcome = execute(&http, &actor, Method::Get, params).await;
-    let mut response = respond(status_of(&outcome, media), media, &outcome.body);
+    let mut response = respond(status_of(&outcome, media), media, &Body(&outcome.response));
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -470,7 +408,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return request_error(
+        return request_error_response(
             StatusCode::NOT_ACCEPTABLE,
             MediaType::Json,
             "accept application/graphql-response+json or application/json",
@@ -478,7 +416,7 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
         );
     };
     if !is_json(&headers) {
-        return request_error(
+        return request_error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
             "send the request as Content-Type: application/json",
@@ -488,7 +426,7 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
     let json: Value = match serde_json::from_slice(&body) {
         Ok(json) => json,
         Err(_) => {
-            return request_error(
+            return request_error_response(
                 StatusCode::BAD_REQUEST,
                 media,
                 "the body is not valid JSON",
@@ -504,7 +442,7 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
         Value::Array(batch) => {
             if batch.is_empty() || batch.len() > http.limits.max_batch {
                 let message = format!("a batch holds 1 to {} operations", http.limits.max_batch);
-                return request_error(
+                return request_error_response(
                     StatusCode::BAD_REQUEST,
                     media,
                     &message,
@@ -517,16 +455,17 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
                     Ok(params) => execute(&http, &actor, Method::Post, params).await,
                     Err(refusal) => Outcome::refused(refusal),
                 };
-                results.push(outcome.body);
+                results.push(outcome.response);
             }
-            respond(StatusCode::OK, media, &Value::Array(results))
+            let bodies: Vec<Body> = results.iter().map(Body).collect();
+            respond(StatusCode::OK, media, &bodies)
         }
         single => {
             let outcome = match params_from_json(&single) {
                 Ok(params) => execute(&http, &actor, Method::Post, params).await,
                 Err(refusal) => Outcome::refused(refusal),
             };
-            respond(status_of(&outcome, media), media, &outcome.body)
+            respond(status_of(&outcome, media), media, &Body(&outcome.response))
         }
     }
 }
@@ -559,5 +498,76 @@ mod tests {
         assert_eq!(accept("*/*"), Some(MediaType::Json));
         assert_eq!(accept("text/html"), None);
         assert_eq!(accept("application/json; charset=iso-8859-1"), None);
+    }
+
+    fn params(query: &str) -> Params {
+        params_from_json(&serde_json::json!({ "query": query })).unwrap_or_else(|_| panic!())
+    }
+
+    #[tokio::test]
+    async fn the_document_parsed_here_is_the_one_that_runs() {
+        let Ok(mut request) = graphql_request(params("{ __typename }"), Method::Get) else {
+            panic!("refused");
+        };
+        // Only the document parsed above can still run.
+        request.query = "not GraphQL {".into();
+        let schema = crate::graphql::build_schema(None, &Default::default());
+        let response = schema.execute(request).await;
+        assert_eq!(
+            serde_json::to_string(&Body(&response)).unwrap(),
+            r#"{"data":{"__typename":"Query"}}"#
+        );
+    }
+
+    #[test]
+    fn the_transport_refuses_before_graphql_runs() {
+        let refused = |query: &str, method: Method| {
+            let Err(outcome) = graphql_request(params(query), method) else {
+                panic!("{query} was not refused");
+            };
+            (
+                status_of(&outcome, MediaType::GraphqlResponseJson),
+                serde_json::to_value(Body(&outcome.response)).unwrap(),
+            )
+        };
+        let (status, body) = refused("mutation { signOut { success } }", Method::Get);
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "METHOD_NOT_ALLOWED"
+        );
+        let (status, _) = refused("subscription { inboxUpdated { kind } }", Method::Post);
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, body) = refused("{ viewer", Method::Post);
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "GRAPHQL_PARSE_FAILED"
+        );
+        assert!(body.get("data").is_none(), "{body}");
+    }
+
+    #[test]
+    fn request_failures_have_their_status() {
+        let failed = |code: &'static str| {
+            Outcome::answered(async_graphql::Response::from_errors(vec![coded("", code)]))
+        };
+        let status = |outcome: &Outcome, media| status_of(outcome, media);
+        let invalid = failed("GRAPHQL_VALIDATION_FAILED");
+        assert_eq!(
+            status(&invalid, MediaType::GraphqlResponseJson),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(status(&invalid, MediaType::Json), StatusCode::OK);
+        for media in [MediaType::GraphqlResponseJson, MediaType::Json] {
+            assert_eq!(
+                status(&failed("TIMEOUT"), media),
+                StatusCode::SERVICE_UNAVAILABLE
+            );
+            assert_eq!(
+                status(&failed("INTERNAL"), media),
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
     }
 }

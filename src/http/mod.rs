@@ -3,8 +3,7 @@
 mod graphiql;
 mod graphql;
 mod health;
-mod limits;
-mod order;
+mod operation;
 mod ws;
 
 use std::sync::{Arc, atomic::Ordering};

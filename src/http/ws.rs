@@ -5,10 +5,14 @@
 //! and follows the subscriber: when a signal says their rights may have shrunk, the token is
 //! checked again (revoked: the socket closes with 4403) and their subscriptions re-check
 //! what they follow.
+//!
+//! This module speaks the protocols only: parsing, limits, timeouts, error codes and field
+//! order are the schema's [`RequestPolicy`](crate::graphql::extension::RequestPolicy), as
+//! over HTTP.
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::parser::types::OperationType;
+use async_graphql::ServerError;
 use axum::{
     extract::{
         State, WebSocketUpgrade,
@@ -18,16 +22,20 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures::{SinkExt, StreamExt};
+use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
 use super::{
     HttpState,
-    graphql::{Params, check_aliases, errors, params_from_json, parse, response_json},
-    limits,
+    graphql::{Params, params_from_json},
 };
 use crate::{
-    graphql::{LiveSession, request_data},
+    graphql::{
+        LiveSession,
+        errors::{request_error, with_code},
+        request_data,
+    },
     live::AccessChange,
     services::{
         access::{Actor, Principal},
@@ -127,12 +135,12 @@ enum Outgoing {
     Next {
         id: String,
         generation: u64,
-        payload: Value,
+        payload: async_graphql::Response,
     },
     Error {
         id: String,
         generation: u64,
-        errors: Value,
+        errors: Vec<ServerError>,
     },
     Complete {
         id: String,
@@ -194,13 +202,15 @@ impl Connection {
         let shutdown = self.http.shutdown.clone();
 
         let closing: Close = loop {
-            let step: Result<Option<Value>, Close> = tokio::select! {
+            let step: Result<Option<String>, Close> = tokio::select! {
                 _ = &mut init_deadline, if !self.init_received => {
                     Err(Close::new(close::INIT_TIMEOUT, "Connection initialisation timeout"))
                 }
                 _ = shutdown.cancelled() => Err(Close::new(close::GOING_AWAY, "server shutting down")),
                 message = incoming.next() => match message {
-                    Some(Ok(Message::Text(text))) => self.receive(text.as_str()).await,
+                    Some(Ok(Message::Text(text))) => {
+                        self.receive(text.as_str()).await.map(|reply| reply.map(|r| r.to_string()))
+                    }
                     Some(Ok(Message::Binary(_))) => {
                         Err(Close::new(close::INVALID_MESSAGE, "Invalid message received"))
                     }
@@ -211,7 +221,7 @@ impl Connection {
                 _ = pings.tick(), if self.identity.is_some() => Ok(Some(match self.protocol {
                     Protocol::Transport => json!({ "type": "ping" }),
                     Protocol::Legacy => json!({ "type": "ka" }),
-                })),
+                }.to_string())),
                 change = access.recv(), if self.identity.is_some() => {
                     let change = change.unwrap_or(AccessChange::Everyone);
                     self.recheck(change).await.map(|()| None)
@@ -220,11 +230,7 @@ impl Connection {
             match step {
                 Ok(None) => {}
                 Ok(Some(message)) => {
-                    if sink
-                        .send(Message::Text(message.to_string().into()))
-                        .await
-                        .is_err()
-                    {
+                    if sink.send(Message::Text(message.into())).await.is_err() {
                         break Close::new(close::NORMAL, "");
                     }
                 }
@@ -376,10 +382,10 @@ impl Connection {
         let generation = self.generation;
         let outgoing = self.outgoing.clone();
         if self.operations.len() >= MAX_OPERATIONS {
-            let errors = errors(
-                &format!("at most {MAX_OPERATIONS} operations per connection"),
+            let errors = vec![request_error(with_code(
+                format!("at most {MAX_OPERATIONS} operations per connection"),
                 "LIMIT_EXCEEDED",
-            );
+            ))];
             let _ = outgoing.try_send(Outgoing::Error {
                 id,
                 generation,
@@ -400,8 +406,8 @@ impl Connection {
         Ok(())
     }
 
-    /// A result of an operation, if the operation is still the one with that id.
-    fn deliver(&mut self, result: Outgoing) -> Option<Value> {
+    /// A result of an operation, as sent, if the operation is still the one with that id.
+    fn deliver(&mut self, result: Outgoing) -> Option<String> {
         let current = |id: &str, generation: u64| {
             self.operations
                 .get(id)
@@ -416,8 +422,7 @@ impl Connection {
                 id,
                 generation,
                 payload,
-            } => current(&id, generation)
-                .then(|| json!({ "type": next, "id": id, "payload": payload })),
+            } => current(&id, generation).then(|| server_message(next, &id, &payload)),
             Outgoing::Error {
                 id,
                 generation,
@@ -427,17 +432,29 @@ impl Connection {
                     return None;
                 }
                 self.operations.remove(&id);
-                Some(json!({ "type": error, "id": id, "payload": errors }))
+                Some(server_message(error, &id, &errors))
             }
             Outgoing::Complete { id, generation } => {
                 if !current(&id, generation) {
                     return None;
                 }
                 self.operations.remove(&id);
-                Some(json!({ "type": "complete", "id": id }))
+                Some(json!({ "type": "complete", "id": id }).to_string())
             }
         }
     }
+}
+
+/// A message with a payload, serialised straight from the payload's type.
+fn server_message(kind: &str, id: &str, payload: &impl Serialize) -> String {
+    #[derive(Serialize)]
+    struct ServerMessage<'a, P> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        id: &'a str,
+        payload: P,
+    }
+    serde_json::to_string(&ServerMessage { kind, id, payload }).unwrap_or_default()
 }
 
 /// Closing for a refused identity; the legacy protocol has no close codes of its own, so it
@@ -465,55 +482,26 @@ impl Operation {
             generation,
             params,
         } = self;
-        let fail = |errors: Value| Outgoing::Error {
+        let fail = |errors: Vec<ServerError>| Outgoing::Error {
             id: id.clone(),
             generation,
             errors,
         };
-        let checked = parse(&params.query).and_then(|document| {
-            check_aliases(&document, http.limits.max_aliases).map(|()| document)
-        });
-        let document = match checked {
-            Ok(document) => document,
-            Err(errors) => {
-                let _ = outgoing.send(fail(errors)).await;
-                return;
-            }
-        };
-        let operation_name = params.operation_name.clone();
-        let subscription = limits::operation_type(&document, operation_name.as_deref())
-            == Some(OperationType::Subscription);
         let request = request_data(params.into_request(), &http.state, actor).data(session);
-        let mut responses = std::pin::pin!(http.schema.execute_stream(request));
+        let mut responses = http.schema.execute_stream(request);
         let mut first = true;
-        loop {
-            // Queries and mutations answer once, within the request timeout.
-            let next = if subscription {
-                responses.next().await
-            } else {
-                match tokio::time::timeout(http.limits.request_timeout, responses.next()).await {
-                    Ok(next) => next,
-                    Err(_) => {
-                        let errors = errors("the request took too long", "TIMEOUT");
-                        let _ = outgoing.send(fail(errors)).await;
-                        return;
-                    }
-                }
-            };
-            let Some(response) = next else { break };
+        while let Some(response) = responses.next().await {
             let failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-            let (mut body, _) = response_json(&response, &document, operation_name.as_deref());
             // Refused before the first result (invalid, not found, forbidden): `error`.
             if first && failed {
-                let errors = body.get_mut("errors").map(Value::take).unwrap_or_default();
-                let _ = outgoing.send(fail(errors)).await;
+                let _ = outgoing.send(fail(response.errors)).await;
                 return;
             }
             first = false;
             let next = Outgoing::Next {
                 id: id.clone(),
                 generation,
-                payload: body,
+                payload: response,
             };
             if outgoing.send(next).await.is_err() {
                 return;

@@ -247,6 +247,29 @@ async fn protocol_violations_close_with_their_codes(app: TestApp) {
         error["payload"][0]["extensions"]["code"],
         "GRAPHQL_VALIDATION_FAILED"
     );
+
+    // The request policy HTTP has: one for both transports.
+    let flood: String = (0..31).map(|i| format!("a{i}: __typename ")).collect();
+    for (id, query, code) in [
+        ("unparsed", "subscription {", "GRAPHQL_PARSE_FAILED"),
+        ("flood", &format!("{{ {flood} }}"), "ALIAS_LIMIT_EXCEEDED"),
+    ] {
+        pinging.subscribe(id, query, json!({})).await;
+        let error = pinging.message().await;
+        assert_eq!(error["type"], "error", "{error}");
+        assert_eq!(error["id"], id);
+        assert_eq!(error["payload"][0]["extensions"]["code"], code, "{error}");
+    }
+    pinging
+        .subscribe(
+            "ordered",
+            "query($id: ID!) { zz: __typename network(id: $id) { slug name } aa: __typename }",
+            json!({ "id": network.id }),
+        )
+        .await;
+    let data = pinging.next_data("ordered").await;
+    let keys: Vec<&String> = data.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["zz", "network", "aa"], "{data}");
 }
 
 async fn init_timeout_closes_with_4408(backend: Backend) {

@@ -1,11 +1,11 @@
 //! Puts response fields in the order the query asked for them (the GraphQL spec's
 //! SHOULD): async-graphql resolves sibling fields concurrently and records them in the
-//! order they finish.
+//! order they finish. Done on the `async_graphql::Value` before it is serialised.
 
-use async_graphql::parser::types::{
-    ExecutableDocument, OperationDefinition, Selection, SelectionSet,
+use async_graphql::{
+    Value,
+    parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
 };
-use serde_json::{Map, Value};
 
 /// Reorders `data` of the operation `operation_name` of `document`, in place.
 pub fn reorder(document: &ExecutableDocument, operation_name: Option<&str>, data: &mut Value) {
@@ -27,14 +27,14 @@ pub fn reorder(document: &ExecutableDocument, operation_name: Option<&str>, data
 fn keys<'a>(
     document: &'a ExecutableDocument,
     sets: &[&'a SelectionSet],
-    out: &mut Vec<(String, Vec<&'a SelectionSet>)>,
+    out: &mut Vec<(&'a str, Vec<&'a SelectionSet>)>,
 ) {
     for set in sets {
         for item in &set.items {
             match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    let key = field.alias.as_ref().unwrap_or(&field.name).node.to_string();
+                    let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
                     match out.iter_mut().find(|(k, _)| *k == key) {
                         Some((_, subs)) => subs.push(&field.selection_set.node),
                         None => out.push((key, vec![&field.selection_set.node])),
@@ -56,23 +56,20 @@ fn keys<'a>(
 
 fn reorder_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
     match value {
-        Value::Array(items) => items
+        Value::List(items) => items
             .iter_mut()
             .for_each(|item| reorder_value(document, sets, item)),
         Value::Object(object) => {
             let mut ordered = Vec::new();
             keys(document, sets, &mut ordered);
-            let mut rest = std::mem::take(object);
-            let mut result = Map::with_capacity(rest.len());
-            for (key, subs) in ordered {
-                if let Some(mut child) = rest.remove(&key) {
-                    reorder_value(document, &subs, &mut child);
-                    result.insert(key, child);
+            let position = |key: &str| ordered.iter().position(|(k, _)| *k == key);
+            // A stable sort: anything unexpected keeps its place after the ordered keys.
+            object.sort_by_cached_key(|key, _| position(key.as_str()).unwrap_or(usize::MAX));
+            for (key, child) in object.iter_mut() {
+                if let Some(index) = position(key.as_str()) {
+                    reorder_value(document, &ordered[index].1, child);
                 }
             }
-            // Anything unexpected keeps its place after the ordered keys.
-            result.extend(rest);
-            *object = result;
         }
         _ => {}
     }
@@ -80,8 +77,6 @@ fn reorder_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     #[test]
@@ -90,10 +85,13 @@ mod tests {
             "query Q { b a: x { z ...F } ... on Query { c } } fragment F on X { y { q p } }",
         )
         .unwrap();
-        let mut data = json!({ "c": 3, "a": [{ "y": { "p": 1, "q": 2 }, "z": 0 }], "b": 1 });
+        let mut data = Value::from_json(serde_json::json!({
+            "c": 3, "a": [{ "y": { "p": 1, "q": 2 }, "z": 0 }], "b": 1
+        }))
+        .unwrap();
         reorder(&document, Some("Q"), &mut data);
         assert_eq!(
-            data.to_string(),
+            serde_json::to_string(&data).unwrap(),
             r#"{"b":1,"a":[{"z":0,"y":{"q":2,"p":1}}],"c":3}"#
         );
     }
