@@ -1,26 +1,13 @@
-//! Email texts. Every value from a user is escaped in HTML; headers are built by lettre
-//! from parsed addresses only, so nothing a user types can add a header.
+//! Email texts. The words live in askama templates under `templates/email/`: each email has
+//! a `.txt` part (plain text, nothing escaped) and an `.html` part that the engine escapes,
+//! element text and attributes alike, so no value from a user is ever escaped by hand.
+//! Subjects are headers: they are built here and encoded by lettre, never taken from a
+//! template; recipients are parsed addresses only, so nothing a user types can add a header.
 
-use html_escape::encode_text as esc;
+use askama::Template;
 use lettre::message::Mailbox;
 
 use super::Email;
-
-fn layout(title: &str, body_html: &str) -> String {
-    format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif;max-width:36em;margin:auto\">\
-         <h2>{}</h2>{body_html}<p style=\"color:#888;font-size:small\">Sent by introgate.</p></body></html>",
-        esc(title)
-    )
-}
-
-fn button(link: &str, label: &str) -> String {
-    format!(
-        "<p><a href=\"{}\" style=\"padding:.6em 1.2em;background:#2d6cdf;color:#fff;text-decoration:none;border-radius:4px\">{}</a></p>",
-        html_escape::encode_double_quoted_attribute(link),
-        esc(label)
-    )
-}
 
 /// What the invitee is asked to become.
 pub enum InvitedAs<'a> {
@@ -44,70 +31,20 @@ pub struct Invitation<'a> {
 }
 
 pub fn invitation(invite: Invitation<'_>) -> Email {
-    let (subject, role) = match &invite.role {
-        InvitedAs::CompanyAdmin { company } => (
-            format!(
-                "You've been invited to receive introductions for {company} on {}",
-                invite.network
-            ),
-            format!(
-                "an admin of {company}, receiving introduction requests from {}",
-                invite.network
-            ),
+    let subject = match &invite.role {
+        InvitedAs::CompanyAdmin { company } => format!(
+            "You've been invited to receive introductions for {company} on {}",
+            invite.network
         ),
-        InvitedAs::NetworkAdmin => (
-            format!("You've been invited to {}", invite.network),
-            format!("a network admin of {}", invite.network),
-        ),
-        InvitedAs::Ally => (
-            format!("You've been invited to {}", invite.network),
-            format!(
-                "an ally of {}: you share your contacts to help with introductions",
-                invite.network
-            ),
-        ),
-        InvitedAs::Talent => (
-            format!("You've been invited to {}", invite.network),
-            format!("a member of {}'s talent network", invite.network),
-        ),
+        InvitedAs::NetworkAdmin | InvitedAs::Ally | InvitedAs::Talent => {
+            format!("You've been invited to {}", invite.network)
+        }
     };
-    let by = invite
-        .inviter_name
-        .map(|n| format!(" {n} invited you"))
-        .unwrap_or_default();
-    let pending_text = invite
-        .pending_request
-        .map(|p| format!("An introduction request is waiting for you: {p}\n\n"))
-        .unwrap_or_default();
-    let pending_html = invite
-        .pending_request
-        .map(|p| {
-            format!(
-                "<p>An introduction request is waiting for you: {}</p>",
-                esc(p)
-            )
-        })
-        .unwrap_or_default();
-    let text = format!(
-        "Hi {name},\n\n{network}:{by} to join as {role}.\n\n{pending_text}Get started: {link}\n\nSet a password and accept the terms to join. \
-         This link works once and expires in {days} days.\n",
-        name = invite.invitee_name,
-        network = invite.network,
-        link = invite.link,
-        days = invite.expires_in_days,
-    );
-    let html = layout(
-        &subject,
-        &format!(
-            "<p>Hi {},</p><p>{}:{} to join as {}.</p>{pending_html}{}<p>Set a password and accept the terms to join. This link works once and expires in {} days.</p>",
-            esc(invite.invitee_name),
-            esc(invite.network),
-            esc(&by),
-            esc(&role),
-            button(invite.link, "Get started"),
-            invite.expires_in_days
-        ),
-    );
+    let text = render(&TextPart::Invitation { invite: &invite });
+    let html = render(&HtmlPart::Invitation {
+        title: &subject,
+        invite: &invite,
+    });
     Email {
         kind: "invitation",
         network_id: Some(invite.network_id),
@@ -136,6 +73,7 @@ pub struct RequestSummary<'a> {
 }
 
 impl RequestSummary<'_> {
+    /// Who asks to meet whom: part of subjects, so plain text, built here.
     fn title(&self) -> String {
         if self.to_company {
             format!(
@@ -150,52 +88,9 @@ impl RequestSummary<'_> {
         }
     }
 
-    fn text(&self) -> String {
-        let mut text = format!("{}.\n\n", self.title());
-        if let Some(headline) = self.talent_headline {
-            text += &format!("{}: {headline}\n", self.talent);
-        }
-        if let Some(linkedin) = self.talent_linkedin {
-            text += &format!("LinkedIn: {linkedin}\n");
-        }
-        if !self.jobs.is_empty() {
-            text += &format!("Jobs: {}\n", self.jobs.join(", "));
-        }
-        if !self.message.is_empty() {
-            text += &format!("\nMessage:\n{}\n", self.message);
-        }
-        text + &format!("\nSee the request: {}\n", self.link)
-    }
-
-    fn html(&self) -> String {
-        let mut html = String::new();
-        if let Some(headline) = self.talent_headline {
-            html += &format!(
-                "<p><strong>{}</strong>: {}</p>",
-                esc(self.talent),
-                esc(headline)
-            );
-        }
-        if let Some(linkedin) = self.talent_linkedin {
-            html += &format!(
-                "<p><a href=\"{}\">LinkedIn profile</a></p>",
-                html_escape::encode_double_quoted_attribute(linkedin)
-            );
-        }
-        if !self.jobs.is_empty() {
-            html += "<p>Jobs:</p><ul>";
-            for job in &self.jobs {
-                html += &format!("<li>{}</li>", esc(job));
-            }
-            html += "</ul>";
-        }
-        if !self.message.is_empty() {
-            html += &format!(
-                "<blockquote style=\"white-space:pre-wrap\">{}</blockquote>",
-                esc(self.message)
-            );
-        }
-        html + &button(self.link, "See the request")
+    /// Whether the summary has profile lines (headline, LinkedIn, jobs) to show.
+    fn has_profile(&self) -> bool {
+        self.talent_headline.is_some() || self.talent_linkedin.is_some() || !self.jobs.is_empty()
     }
 }
 
@@ -211,60 +106,50 @@ pub fn request_needs_admin(
     reason: AdminAttention,
     admins: Vec<Mailbox>,
 ) -> Email {
-    let (subject, intro) = match reason {
-        AdminAttention::NeedsReview => (
-            format!("Introduction request needs review: {}", summary.title()),
-            "This request waits for a network admin's review before it is sent.".to_owned(),
-        ),
-        AdminAttention::NoCompanyAdmin => (
-            format!(
-                "{} has no company admin: {}",
-                summary.company,
-                summary.title()
-            ),
-            format!(
-                "{} has nobody to receive introductions yet. Add a point of contact to suggest the intro.",
-                summary.company
-            ),
+    let subject = match reason {
+        AdminAttention::NeedsReview => {
+            format!("Introduction request needs review: {}", summary.title())
+        }
+        AdminAttention::NoCompanyAdmin => format!(
+            "{} has no company admin: {}",
+            summary.company,
+            summary.title()
         ),
     };
-    let text = format!("{intro}\n\n{}", summary.text());
-    let html = layout(
-        &subject,
-        &format!("<p>{}</p>{}", esc(&intro), summary.html()),
-    );
     Email {
         kind: "intro_needs_admin",
         network_id: Some(summary.network_id),
         to: admins,
         cc: vec![],
         bcc: vec![],
+        text: render(&TextPart::RequestNeedsAdmin {
+            summary,
+            reason: &reason,
+        }),
+        html: render(&HtmlPart::RequestNeedsAdmin {
+            title: &subject,
+            summary,
+            reason: &reason,
+        }),
         subject,
-        text,
-        html,
     }
 }
 
 /// To the recipient(s) of a delivered request.
 pub fn request_delivered(summary: &RequestSummary<'_>, recipients: Vec<Mailbox>) -> Email {
-    let subject = format!("{} ({})", summary.title(), summary.network);
-    let text = format!("{}\nAccept or decline it in introgate.\n", summary.text());
-    let html = layout(
-        &summary.title(),
-        &format!(
-            "{}<p>Accept or decline it in introgate.</p>",
-            summary.html()
-        ),
-    );
+    let title = summary.title();
     Email {
         kind: "intro_sent",
         network_id: Some(summary.network_id),
         to: recipients,
         cc: vec![],
         bcc: vec![],
-        subject,
-        text,
-        html,
+        subject: format!("{title} ({})", summary.network),
+        text: render(&TextPart::RequestDelivered { summary }),
+        html: render(&HtmlPart::RequestDelivered {
+            title: &title,
+            summary,
+        }),
     }
 }
 
@@ -276,24 +161,18 @@ pub fn introduction(
     bcc: Vec<Mailbox>,
 ) -> Email {
     let subject = format!("Introduction: {} and {}", summary.talent, summary.company);
-    let intro = format!(
-        "{} and {}, meet each other: the introduction was accepted. Reply to all to continue the conversation.",
-        summary.talent, summary.company
-    );
-    let text = format!("{intro}\n\n{}", summary.text());
-    let html = layout(
-        &subject,
-        &format!("<p>{}</p>{}", esc(&intro), summary.html()),
-    );
     Email {
         kind: "intro_accepted",
         network_id: Some(summary.network_id),
         to: vec![to],
         cc: vec![cc],
         bcc,
+        text: render(&TextPart::Introduction { summary }),
+        html: render(&HtmlPart::Introduction {
+            title: &subject,
+            summary,
+        }),
         subject,
-        text,
-        html,
     }
 }
 
@@ -303,75 +182,120 @@ pub fn declined(summary: &RequestSummary<'_>, reason: Option<&str>, to: Mailbox)
         "Your introduction request was declined: {}",
         summary.title()
     );
-    let reason_text = reason.map(|r| format!("Reason: {r}\n")).unwrap_or_default();
-    let text = format!("{}\n{reason_text}\n{}", subject, summary.text());
-    let reason_html = reason
-        .map(|r| format!("<p>Reason: {}</p>", esc(r)))
-        .unwrap_or_default();
-    let html = layout(&subject, &format!("{reason_html}{}", summary.html()));
     Email {
         kind: "intro_declined",
         network_id: Some(summary.network_id),
         to: vec![to],
         cc: vec![],
         bcc: vec![],
+        text: render(&TextPart::Declined { summary, reason }),
+        html: render(&HtmlPart::Declined {
+            title: &subject,
+            summary,
+            reason,
+        }),
         subject,
-        text,
-        html,
     }
 }
 
 /// To the recipient(s) of a request still undecided after the network's reminder delay.
 pub fn reminder(summary: &RequestSummary<'_>, recipients: Vec<Mailbox>) -> Email {
     let subject = format!("Reminder: {}", summary.title());
-    let text = format!(
-        "This request is still waiting for your answer.\n\n{}",
-        summary.text()
-    );
-    let html = layout(
-        &subject,
-        &format!(
-            "<p>This request is still waiting for your answer.</p>{}",
-            summary.html()
-        ),
-    );
     Email {
         kind: "intro_reminder",
         network_id: Some(summary.network_id),
         to: recipients,
         cc: vec![],
         bcc: vec![],
+        text: render(&TextPart::Reminder { summary }),
+        html: render(&HtmlPart::Reminder {
+            title: &subject,
+            summary,
+        }),
         subject,
-        text,
-        html,
     }
+}
+
+/// The plain-text part of each email: `.txt` templates, nothing escaped.
+#[derive(Template)]
+enum TextPart<'a> {
+    #[template(path = "email/invitation.txt")]
+    Invitation { invite: &'a Invitation<'a> },
+    #[template(path = "email/request_needs_admin.txt")]
+    RequestNeedsAdmin {
+        summary: &'a RequestSummary<'a>,
+        reason: &'a AdminAttention,
+    },
+    #[template(path = "email/request_delivered.txt")]
+    RequestDelivered { summary: &'a RequestSummary<'a> },
+    #[template(path = "email/introduction.txt")]
+    Introduction { summary: &'a RequestSummary<'a> },
+    #[template(path = "email/declined.txt")]
+    Declined {
+        summary: &'a RequestSummary<'a>,
+        reason: Option<&'a str>,
+    },
+    #[template(path = "email/reminder.txt")]
+    Reminder { summary: &'a RequestSummary<'a> },
+}
+
+/// The HTML part of each email: `.html` templates in `email/layout.html`, every value
+/// escaped by askama. `title` is the layout's heading.
+#[derive(Template)]
+enum HtmlPart<'a> {
+    #[template(path = "email/invitation.html")]
+    Invitation {
+        title: &'a str,
+        invite: &'a Invitation<'a>,
+    },
+    #[template(path = "email/request_needs_admin.html")]
+    RequestNeedsAdmin {
+        title: &'a str,
+        summary: &'a RequestSummary<'a>,
+        reason: &'a AdminAttention,
+    },
+    #[template(path = "email/request_delivered.html")]
+    RequestDelivered {
+        title: &'a str,
+        summary: &'a RequestSummary<'a>,
+    },
+    #[template(path = "email/introduction.html")]
+    Introduction {
+        title: &'a str,
+        summary: &'a RequestSummary<'a>,
+    },
+    #[template(path = "email/declined.html")]
+    Declined {
+        title: &'a str,
+        summary: &'a RequestSummary<'a>,
+        reason: Option<&'a str>,
+    },
+    #[template(path = "email/reminder.html")]
+    Reminder {
+        title: &'a str,
+        summary: &'a RequestSummary<'a>,
+    },
+}
+
+/// The escaper of `.html` templates (see `askama.toml`): the same five characters as askama's
+/// own, so safe in element text and in quoted attributes alike, but written `&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&#x27;` rather than `&#38;`, `&#60;`, …: readable in a received email's
+/// source and in the snapshots.
+#[derive(Clone, Copy)]
+struct NamedEntities;
+
+impl askama::filters::Escaper for NamedEntities {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, text: &str) -> std::fmt::Result {
+        dest.write_str(&html_escape::encode_quoted_attribute(text))
+    }
+}
+
+fn render(part: &impl Template) -> String {
+    // The templates only write strings and integers into a `String`, which cannot fail:
+    // an error here is a bug in a template, never something a user's input can cause.
+    part.render()
+        .expect("email templates write plain values only")
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_text_is_escaped_in_html() {
-        let email = invitation(Invitation {
-            network_id: uuid::Uuid::nil(),
-            network: "<script>alert(1)</script> Ventures",
-            to: "Ann <ann@example.com>".parse().unwrap(),
-            invitee_name: "Ann <b>",
-            inviter_name: Some("Bob & Co"),
-            role: InvitedAs::Ally,
-            link: "http://localhost:8080/invitations/igi_x\"y",
-            expires_in_days: 7,
-            pending_request: None,
-        });
-        assert!(!email.html.contains("<script>"));
-        assert!(email.html.contains("&lt;script&gt;"));
-        assert!(email.html.contains("Ann &lt;b&gt;"));
-        assert!(email.html.contains("Bob &amp; Co"));
-        assert!(
-            email
-                .text
-                .contains("http://localhost:8080/invitations/igi_x\"y")
-        );
-    }
-}
+mod tests;
