@@ -74,7 +74,7 @@ pub struct RequestSummary<'a> {
 
 impl RequestSummary<'_> {
     /// Who asks to meet whom: part of subjects, so plain text, built here.
-    fn title(&self) -> String {
+    pub fn title(&self) -> String {
         if self.to_company {
             format!(
                 "{} asks for an introduction to {}",

@@ -63,15 +63,7 @@ pub async fn add_point_of_contact(
         )
     })
     .await?;
-    let summary = details.summary(&updated);
-    let pending = if summary.to_company {
-        format!(
-            "{} asks for an introduction to {}.",
-            summary.talent, summary.company
-        )
-    } else {
-        format!("{} would like to meet {}.", summary.company, summary.talent)
-    };
+    let pending = format!("{}.", details.summary(&updated).title());
     invitations::invite(
         &tx,
         NewInvitation {
