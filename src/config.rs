@@ -63,7 +63,9 @@ pub struct DatabaseConfig {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://introgate.db?mode=rwc"
+        default_value = "sqlite://introgate.db?mode=rwc",
+        // The URL may hold a password: `--help` does not show the environment's value.
+        hide_env_values = true
     )]
     pub database_url: DatabaseUrl,
 
@@ -187,32 +189,32 @@ fn parse_retention(text: &str) -> Result<Duration, String> {
     Ok(retention)
 }
 
-/// Durations as `250ms`, `5s`, `10m`, `1h`, `7d`.
+/// Durations as `250ms`, `5s`, `10m`, `1h`, `7d` (or `1h 30m`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 250ms, 5s, 10m or 1h"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(number)),
-        "s" | "" => Ok(Duration::from_secs(number)),
-        "m" => Ok(Duration::from_secs(number * 60)),
-        "h" => Ok(Duration::from_secs(number * 3600)),
-        "d" => Ok(Duration::from_secs(number * 86400)),
-        _ => Err(format!(
-            "`{text}` has an unknown unit: use ms, s, m, h or d"
-        )),
-    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like 250ms, 5s, 10m, 1h or 7d: {e}"))
 }
 
-/// Where the data lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the data lives. Its `Debug` hides a password the URL may hold.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite { url: String, file: Option<PathBuf> },
     Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { url, .. } => f.debug_tuple("Sqlite").field(url).finish(),
+            Self::Postgres(url) => {
+                let mut shown = Url::parse(url).map_err(|_| std::fmt::Error)?;
+                if shown.password().is_some() {
+                    let _ = shown.set_password(Some("***"));
+                }
+                f.debug_tuple("Postgres").field(&shown.as_str()).finish()
+            }
+        }
+    }
 }
 
 impl FromStr for DatabaseUrl {
@@ -280,5 +282,29 @@ impl FromStr for Origin {
             ));
         }
         Ok(Self(url.origin().ascii_serialization()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86400)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_retention("3d").is_err());
+    }
+
+    #[test]
+    fn a_database_password_never_prints() {
+        let url: DatabaseUrl = "postgres://app:s3cret@db.internal:5432/introgate"
+            .parse()
+            .unwrap();
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
     }
 }

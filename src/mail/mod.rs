@@ -10,6 +10,8 @@ pub mod worker;
 
 use std::str::FromStr;
 
+use percent_encoding::percent_decode_str;
+
 pub use transport::{FileTransport, MailTransport, SendError, SmtpTransport};
 
 /// `SMTP_URL`, parsed: the security of the connection follows from its form (SPEC §2).
@@ -52,7 +54,7 @@ impl FromStr for SmtpUrl {
             .ok_or("SMTP_URL needs a host")?
             .trim_matches(['[', ']'])
             .to_owned();
-        let decode = |s: &str| percent_decode(s);
+        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
         let credentials = (!url.username().is_empty()).then(|| {
             (
                 decode(url.username()),
@@ -76,13 +78,6 @@ impl FromStr for SmtpUrl {
             security,
         })
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 /// One email as a service composes it, before it is queued.

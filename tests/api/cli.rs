@@ -95,6 +95,23 @@ async fn bootstrap_prints_the_new_ids() {
 }
 
 #[tokio::test]
+async fn help_shows_no_database_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(dir.path())
+        .args(["serve", "--help"])
+        .env(
+            "DATABASE_URL",
+            "postgres://app:s3cret@db.internal/introgate",
+        )
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("DATABASE_URL"), "{help}");
+    assert!(!help.contains("s3cret"), "{help}");
+}
+
+#[tokio::test]
 async fn a_bad_setting_stops_the_start_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     for (args, mentions) in [
