@@ -1,10 +1,13 @@
 //! A per-request batching loader whose batches follow the query's shape, not the clock.
 //!
-//! async-graphql's `DataLoader` collects keys for a fixed delay, so a list resolved more
-//! slowly than the delay (a busy machine, a debug build) splits into several batches.
-//! Here the first key of a batch (the leader) yields to the scheduler until a pass adds no
-//! key: every sibling field of the request's task registers its key meanwhile, then the
-//! leader loads them all in one call and wakes the others.
+//! Why not async-graphql's `DataLoader`: it collects keys for a fixed delay, so a list
+//! resolved more slowly than the delay (a busy machine, a debug build) splits into several
+//! batches, and the statements a query costs stop depending on its shape alone (the
+//! `n_plus_one` tests count them). Here the first key of a batch (the leader) yields to the
+//! scheduler until a pass adds no key: every sibling field of the request's task registers
+//! its key meanwhile, then the leader loads them all in one call and wakes the others.
+//! Keys already being fetched wait for that fetch; a failed fetch is not cached; a leader
+//! dropped before fetching hands its batch back (see the tests at the end).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -204,5 +207,103 @@ where
             .zip(values)
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::error::ServiceError;
+
+    /// A loader of `key * 10` that records each fetch's keys; keys over 100 fail.
+    fn loader(fetches: Arc<Mutex<Vec<Vec<u32>>>>, delay: Duration) -> Arc<BatchLoader<u32, u32>> {
+        Arc::new(BatchLoader::new(move |keys: Vec<u32>| {
+            let fetches = fetches.clone();
+            Box::pin(async move {
+                let mut sorted = keys.clone();
+                sorted.sort();
+                fetches.lock().unwrap().push(sorted);
+                tokio::time::sleep(delay).await;
+                if keys.iter().any(|k| *k > 100) {
+                    return Err(LoadError::from(ServiceError::Forbidden));
+                }
+                Ok(keys.into_iter().map(|k| (k, k * 10)).collect())
+            })
+        }))
+    }
+
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn siblings_load_in_one_fetch_whatever_the_clock() {
+        let fetches = Arc::new(Mutex::new(Vec::new()));
+        let loader = loader(fetches.clone(), Duration::from_millis(5));
+        // As a list's fields resolve: concurrently, in one task.
+        let values = futures::future::join_all((1..=50).map(|k| loader.load_one(k))).await;
+        assert!(values.iter().all(|v| v.is_ok()));
+        assert_eq!(values[9].as_ref().unwrap(), &Some(100));
+        assert_eq!(*fetches.lock().unwrap(), vec![(1..=50).collect::<Vec<_>>()]);
+    }
+
+    #[tokio::test]
+    async fn loaded_and_primed_keys_are_not_fetched_again() {
+        let fetches = Arc::new(Mutex::new(Vec::new()));
+        let loader = loader(fetches.clone(), Duration::ZERO);
+        loader.prime([(7, 70)]);
+        assert_eq!(loader.load_one(7).await.unwrap(), Some(70));
+        assert_eq!(loader.load_one(3).await.unwrap(), Some(30));
+        assert_eq!(loader.load_many([3, 7]).await.unwrap().len(), 2);
+        assert_eq!(*fetches.lock().unwrap(), vec![vec![3]]);
+    }
+
+    #[tokio::test]
+    async fn a_key_being_fetched_waits_for_that_fetch() {
+        let fetches = Arc::new(Mutex::new(Vec::new()));
+        let loader = loader(fetches.clone(), Duration::from_millis(50));
+        let first = tokio::spawn({
+            let loader = loader.clone();
+            async move { loader.load_one(1).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Asked while its fetch is under way: no second fetch.
+        assert_eq!(loader.load_one(1).await.unwrap(), Some(10));
+        assert_eq!(first.await.unwrap().unwrap(), Some(10));
+        assert_eq!(fetches.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_fails_its_batch_and_is_not_cached() {
+        let fetches = Arc::new(Mutex::new(Vec::new()));
+        let loader = loader(fetches.clone(), Duration::ZERO);
+        let (a, b) = tokio::join!(loader.load_one(1), loader.load_one(101));
+        assert!(a.is_err() && b.is_err(), "one batch, one failure");
+        assert_eq!(loader.load_one(1).await.unwrap(), Some(10), "retried");
+        assert_eq!(fetches.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn followers_of_a_cancelled_leader_load_anyway() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let loader = Arc::new(BatchLoader::new({
+            let calls = calls.clone();
+            move |keys: Vec<u32>| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move { Ok(keys.into_iter().map(|k| (k, k)).collect()) })
+            }
+        }));
+        // The leader is dropped while it collects siblings, before it fetches.
+        let leader = tokio::spawn({
+            let loader = loader.clone();
+            async move { loader.load_one(1).await }
+        });
+        let follower = tokio::spawn({
+            let loader = loader.clone();
+            async move { loader.load_one(2).await }
+        });
+        leader.abort();
+        assert_eq!(follower.await.unwrap().unwrap(), Some(2));
+        assert!(calls.load(Ordering::SeqCst) >= 1);
     }
 }
