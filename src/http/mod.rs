@@ -16,7 +16,7 @@ use axum::{
     response::Response,
     routing::get,
 };
-use tower_http::{cors::CorsLayer, trace::TraceLayer};
+use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 use crate::{
     config::Origin,
@@ -48,6 +48,8 @@ pub fn router(http: HttpState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(body_limit))
+        // A body declared larger than the limit is refused before any of it is read.
+        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(http.clone(), count_requests))
         .layer(TraceLayer::new_for_http());
     if !cors_origins.is_empty() {
