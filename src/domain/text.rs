@@ -34,6 +34,17 @@ impl Name {
     }
 }
 
+/// An optional field: empty or absent both mean "none".
+fn optional<T>(
+    text: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => parse(text).map(Some),
+    }
+}
+
 /// A one-line text such as a headline, title, location or department.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShortText(String);
@@ -45,10 +56,7 @@ impl ShortText {
 
     /// Empty or absent both mean "none".
     pub fn parse_optional(text: Option<&str>) -> Result<Option<Self>, String> {
-        match text.map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(text) => Self::parse(text).map(Some),
-        }
+        optional(text, Self::parse)
     }
 
     pub fn into_string(self) -> String {
@@ -95,10 +103,7 @@ impl WebUrl {
     }
 
     pub fn parse_optional(text: Option<&str>) -> Result<Option<Self>, String> {
-        match text.map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(text) => Self::parse(text).map(Some),
-        }
+        optional(text, Self::parse)
     }
 
     pub fn into_string(self) -> String {
@@ -127,10 +132,7 @@ impl Domain {
     }
 
     pub fn parse_optional(text: Option<&str>) -> Result<Option<Self>, String> {
-        match text.map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(text) => Self::parse(text).map(Some),
-        }
+        optional(text, Self::parse)
     }
 
     pub fn into_string(self) -> String {

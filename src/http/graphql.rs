@@ -353,18 +353,22 @@ fn status_of(outcome: &Outcome, media: MediaType) -> StatusCode {
     }
 }
 
+fn not_acceptable() -> Response {
+    request_error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        MediaType::Json,
+        "accept application/graphql-response+json or application/json",
+        "NOT_ACCEPTABLE",
+    )
+}
+
 pub async fn get(
     State(http): State<HttpState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return request_error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            MediaType::Json,
-            "accept application/graphql-response+json or application/json",
-            "NOT_ACCEPTABLE",
-        );
+        return not_acceptable();
     };
     let params = match params_from_query_string(raw.as_deref()) {
         Ok(params) => params,
@@ -408,12 +412,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return request_error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            MediaType::Json,
-            "accept application/graphql-response+json or application/json",
-            "NOT_ACCEPTABLE",
-        );
+        return not_acceptable();
     };
     if !is_json(&headers) {
         return request_error_response(

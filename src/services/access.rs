@@ -108,6 +108,15 @@ impl Actor {
         Ok(loaded.clone())
     }
 
+    /// A signed-in network admin of this network, acting on it through input `networkId`:
+    /// `NOT_FOUND` for outsiders, `FORBIDDEN` for other members (and API tokens).
+    pub async fn require_network_admin(&self, db: &Db, network_id: Uuid) -> ServiceResult<()> {
+        self.require_account()?;
+        self.access(db, network_id)
+            .await?
+            .require_admin("networkId")
+    }
+
     /// What this actor may do in one network.
     pub async fn access(&self, db: &Db, network_id: Uuid) -> ServiceResult<NetworkAccess> {
         let memberships = self.memberships(db).await?;

@@ -2,11 +2,7 @@
 
 use std::collections::HashMap;
 
-use entities::{
-    company, company_admin,
-    enums::{CompanyAdminStatus, InvitationKind},
-    network,
-};
+use entities::{company, company_admin, enums::CompanyAdminStatus, network};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -20,7 +16,7 @@ use crate::{
     live::{AccessChange, Signal},
     services::{
         access::{Actor, NetworkAccess},
-        invitations::{self, NewInvitation},
+        invitations::{self, NewInvitation, Role},
         pagination::{Order, Page, PageRequest, contains_pattern, fetch_page},
         tx::Tx,
     },
@@ -59,11 +55,9 @@ pub async fn create(
     actor: &Actor,
     input: NewCompany<'_>,
 ) -> ServiceResult<company::Model> {
-    actor.require_account()?;
     actor
-        .access(&state.db, input.network_id)
-        .await?
-        .require_admin("networkId")?;
+        .require_network_admin(&state.db, input.network_id)
+        .await?;
     let mut errors = InputErrors::default();
     let name = errors.check("name", Name::parse(input.name));
     let domain = errors.check("domain", Domain::parse_optional(input.domain));
@@ -117,17 +111,15 @@ pub async fn invite_admin(
         &tx,
         NewInvitation {
             network: &network,
-            kind: InvitationKind::CompanyAdmin,
             email: &email,
             name: &name,
-            company_admin_id: Some(admin.id),
-            ally_id: None,
-            talent_id: None,
-            intro_request_id: None,
             invited_by: actor.account_id(),
-            pending_request: None,
+            role: Role::CompanyAdmin {
+                admin_id: admin.id,
+                company: &company.name,
+                pending: None,
+            },
         },
-        Some(&company.name),
     )
     .await?;
     tx.commit().await?;
@@ -260,14 +252,7 @@ pub async fn list(
     let Some(select) = visible_select(access, search) else {
         return Ok(Page::empty());
     };
-    Ok(fetch_page(
-        state.db.read(),
-        select,
-        company::Column::Id,
-        Order::OldestFirst,
-        page,
-    )
-    .await?)
+    Ok(fetch_page(state.db.read(), select, Order::OldestFirst, page).await?)
 }
 
 pub async fn count(

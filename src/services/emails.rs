@@ -42,14 +42,7 @@ pub async fn list(
     let Some(select) = visible_select(state, actor, network_id, statuses).await? else {
         return Ok(Page::empty());
     };
-    Ok(fetch_page(
-        state.db.read(),
-        select,
-        email_outbox::Column::Id,
-        Order::NewestFirst,
-        page,
-    )
-    .await?)
+    Ok(fetch_page(state.db.read(), select, Order::NewestFirst, page).await?)
 }
 
 pub async fn count(

@@ -30,19 +30,41 @@ use crate::{
 pub const INVITATION_PREFIX: &str = "igi_";
 pub const LIFETIME: Duration = Duration::days(7);
 
-/// Who is invited, and into what.
+/// Who is invited, by whom, and into what.
 pub struct NewInvitation<'a> {
     pub network: &'a network::Model,
-    pub kind: InvitationKind,
     pub email: &'a EmailAddress,
     pub name: &'a Name,
-    pub company_admin_id: Option<Uuid>,
-    pub ally_id: Option<Uuid>,
-    pub talent_id: Option<Uuid>,
-    pub intro_request_id: Option<Uuid>,
     pub invited_by: Option<Uuid>,
-    /// A line about the request waiting for a point of contact, for the email.
-    pub pending_request: Option<String>,
+    pub role: Role<'a>,
+}
+
+/// The role an invitation gives, with the row that waits for the invitee.
+pub enum Role<'a> {
+    NetworkAdmin,
+    Ally {
+        ally_id: Uuid,
+    },
+    Talent {
+        talent_id: Uuid,
+    },
+    CompanyAdmin {
+        admin_id: Uuid,
+        company: &'a str,
+        /// For a point of contact: the request waiting for them, and a line about it.
+        pending: Option<(Uuid, String)>,
+    },
+}
+
+impl Role<'_> {
+    fn kind(&self) -> InvitationKind {
+        match self {
+            Self::NetworkAdmin => InvitationKind::NetworkAdmin,
+            Self::Ally { .. } => InvitationKind::Ally,
+            Self::Talent { .. } => InvitationKind::Talent,
+            Self::CompanyAdmin { .. } => InvitationKind::CompanyAdmin,
+        }
+    }
 }
 
 /// Open invitations of a removed company admin stop working.
@@ -63,20 +85,38 @@ pub async fn revoke_for_company_admin(
 
 /// Records an invitation and queues its email, in the caller's transaction. Earlier
 /// unused invitations for the same person and role stop working: only the newest link does.
-pub async fn invite(
-    tx: &Tx,
-    new: NewInvitation<'_>,
-    company_name: Option<&str>,
-) -> ServiceResult<invitation::Model> {
+pub async fn invite(tx: &Tx, new: NewInvitation<'_>) -> ServiceResult<invitation::Model> {
     let (db, state, now) = (tx.db(), tx.state(), tx.now());
+    let kind = new.role.kind();
+    let (mut company_admin_id, mut ally_id, mut talent_id, mut pending) = (None, None, None, None);
+    let role = match &new.role {
+        Role::NetworkAdmin => templates::InvitedAs::NetworkAdmin,
+        Role::Ally { ally_id: id } => {
+            ally_id = Some(*id);
+            templates::InvitedAs::Ally
+        }
+        Role::Talent { talent_id: id } => {
+            talent_id = Some(*id);
+            templates::InvitedAs::Talent
+        }
+        Role::CompanyAdmin {
+            admin_id,
+            company,
+            pending: waiting,
+        } => {
+            company_admin_id = Some(*admin_id);
+            pending = waiting.as_ref();
+            templates::InvitedAs::CompanyAdmin { company }
+        }
+    };
     let mut earlier = invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
         .filter(invitation::Column::NetworkId.eq(new.network.id))
-        .filter(invitation::Column::Kind.eq(new.kind))
+        .filter(invitation::Column::Kind.eq(kind))
         .filter(invitation::Column::EmailKey.eq(new.email.key()))
         .filter(invitation::Column::UsedAt.is_null())
         .filter(invitation::Column::RevokedAt.is_null());
-    if let Some(company_admin_id) = new.company_admin_id {
+    if let Some(company_admin_id) = company_admin_id {
         earlier = earlier.filter(invitation::Column::CompanyAdminId.eq(company_admin_id));
     }
     earlier.exec(db).await?;
@@ -85,15 +125,15 @@ pub async fn invite(
     let model = invitation::ActiveModel {
         id: Set(Uuid::now_v7()),
         network_id: Set(new.network.id),
-        kind: Set(new.kind),
+        kind: Set(kind),
         email: Set(new.email.as_str().to_owned()),
         email_key: Set(new.email.key()),
         name: Set(new.name.as_str().to_owned()),
         token_hash: Set(token.hash().0),
-        company_admin_id: Set(new.company_admin_id),
-        ally_id: Set(new.ally_id),
-        talent_id: Set(new.talent_id),
-        intro_request_id: Set(new.intro_request_id),
+        company_admin_id: Set(company_admin_id),
+        ally_id: Set(ally_id),
+        talent_id: Set(talent_id),
+        intro_request_id: Set(pending.map(|(request, _)| *request)),
         invited_by_account_id: Set(new.invited_by),
         created_at: Set(now),
         expires_at: Set(now + LIFETIME),
@@ -110,14 +150,6 @@ pub async fn invite(
             .map(|a| a.name),
         None => None,
     };
-    let role = match (new.kind, company_name) {
-        (InvitationKind::NetworkAdmin, _) => templates::InvitedAs::NetworkAdmin,
-        (InvitationKind::Ally, _) => templates::InvitedAs::Ally,
-        (InvitationKind::Talent, _) => templates::InvitedAs::Talent,
-        (InvitationKind::CompanyAdmin, company) => templates::InvitedAs::CompanyAdmin {
-            company: company.unwrap_or("your company"),
-        },
-    };
     let link = state
         .app_url
         .link(&format!("invitations/{}", token.as_str()));
@@ -133,7 +165,7 @@ pub async fn invite(
         role,
         link: &link,
         expires_in_days: LIFETIME.num_days(),
-        pending_request: new.pending_request.as_deref(),
+        pending_request: pending.map(|(_, line)| line.as_str()),
     });
     tx.queue_email(email).await?;
     Ok(model)

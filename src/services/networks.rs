@@ -1,10 +1,6 @@
 //! Networks (the tenants), their settings, their team and their API tokens.
 
-use entities::{
-    account, ally, api_token,
-    enums::{AllyStatus, InvitationKind},
-    network, network_admin,
-};
+use entities::{account, ally, api_token, enums::AllyStatus, network, network_admin};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
@@ -18,7 +14,7 @@ use crate::{
     services::{
         access::Actor,
         accounts::{self, API_TOKEN_PREFIX, NewAccount},
-        invitations::{self, NewInvitation},
+        invitations::{self, NewInvitation, Role},
         pagination::{Order, Page, PageRequest, fetch_page},
         tx::Tx,
     },
@@ -43,11 +39,7 @@ pub async fn visible(
 
 /// The network an admin acts on: `NOT_FOUND` for outsiders, `FORBIDDEN` for other members.
 async fn administered(state: &AppState, actor: &Actor, id: Uuid) -> ServiceResult<network::Model> {
-    actor.require_account()?;
-    actor
-        .access(&state.db, id)
-        .await?
-        .require_admin("networkId")?;
+    actor.require_network_admin(&state.db, id).await?;
     find(state, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("networkId", "network"))
@@ -252,7 +244,7 @@ pub async fn invite_team_member(
     };
     let tx = Tx::begin(state).await?;
     let now = state.now();
-    let (kind, ally) = match role {
+    let ally = match role {
         TeamRole::NetworkAdmin => {
             let account = account::Entity::find()
                 .filter(account::Column::EmailKey.eq(email.key()))
@@ -274,7 +266,7 @@ pub async fn invite_team_member(
                 )
                 .into());
             }
-            (InvitationKind::NetworkAdmin, None)
+            None
         }
         TeamRole::Ally => {
             let existing = ally::Entity::find()
@@ -313,24 +305,22 @@ pub async fn invite_team_member(
                     .await?
                 }
             };
-            (InvitationKind::Ally, Some(ally))
+            Some(ally)
         }
+    };
+    let role = match &ally {
+        Some(ally) => Role::Ally { ally_id: ally.id },
+        None => Role::NetworkAdmin,
     };
     invitations::invite(
         &tx,
         NewInvitation {
             network: &network,
-            kind,
             email: &email,
             name: &name,
-            company_admin_id: None,
-            ally_id: ally.as_ref().map(|a| a.id),
-            talent_id: None,
-            intro_request_id: None,
             invited_by: actor.account_id(),
-            pending_request: None,
+            role,
         },
-        None,
     )
     .await?;
     tx.commit().await?;
@@ -429,14 +419,7 @@ pub async fn allies(
         return Ok(Page::empty());
     }
     let select = ally::Entity::find().filter(ally::Column::NetworkId.eq(network_id));
-    Ok(fetch_page(
-        state.db.read(),
-        select,
-        ally::Column::Id,
-        Order::OldestFirst,
-        page,
-    )
-    .await?)
+    Ok(fetch_page(state.db.read(), select, Order::OldestFirst, page).await?)
 }
 
 pub async fn count_allies(state: &AppState, actor: &Actor, network_id: Uuid) -> ServiceResult<i64> {

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic,
-    Order as SqlOrder, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    Order as SqlOrder, PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
@@ -152,7 +153,6 @@ impl<T> Page<T> {
 pub async fn fetch_page<E, C>(
     db: &C,
     select: Select<E>,
-    id: E::Column,
     order: Order,
     page: &PageRequest,
 ) -> Result<Page<E::Model>, DbErr>
@@ -160,6 +160,11 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    // Lists are ordered by their (UUID v7, so creation-ordered) primary key.
+    let id = E::PrimaryKey::iter()
+        .next()
+        .expect("every table has a primary key")
+        .into_column();
     let rows = page
         .bounded(select, id, order)
         .order_by(id, page.sql_order(order))

@@ -1,6 +1,6 @@
 //! The professionals of a network.
 
-use entities::{enums::InvitationKind, network, talent};
+use entities::{network, talent};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -13,7 +13,7 @@ use crate::{
     error::{InputErrors, ServiceError, ServiceResult, UserError, is_unique_violation},
     services::{
         access::{Actor, NetworkAccess},
-        invitations::{self, NewInvitation},
+        invitations::{self, NewInvitation, Role},
         pagination::{Order, Page, PageRequest, contains_pattern, fetch_page},
         tx::Tx,
     },
@@ -39,11 +39,9 @@ pub async fn add(
     actor: &Actor,
     input: NewTalent<'_>,
 ) -> ServiceResult<talent::Model> {
-    actor.require_account()?;
     actor
-        .access(&state.db, input.network_id)
-        .await?
-        .require_admin("networkId")?;
+        .require_network_admin(&state.db, input.network_id)
+        .await?;
     let mut errors = InputErrors::default();
     let name = errors.check("name", Name::parse(input.name));
     let email = errors.check("email", EmailAddress::parse(input.email));
@@ -80,17 +78,13 @@ pub async fn add(
         &tx,
         NewInvitation {
             network: &network,
-            kind: InvitationKind::Talent,
             email: &email,
             name: &name,
-            company_admin_id: None,
-            ally_id: None,
-            talent_id: Some(talent.id),
-            intro_request_id: None,
             invited_by: actor.account_id(),
-            pending_request: None,
+            role: Role::Talent {
+                talent_id: talent.id,
+            },
         },
-        None,
     )
     .await?;
     tx.commit().await?;
@@ -204,14 +198,7 @@ pub async fn list(
     let Some(select) = visible_select(access, verified, search) else {
         return Ok(Page::empty());
     };
-    Ok(fetch_page(
-        state.db.read(),
-        select,
-        talent::Column::Id,
-        Order::OldestFirst,
-        page,
-    )
-    .await?)
+    Ok(fetch_page(state.db.read(), select, Order::OldestFirst, page).await?)
 }
 
 pub async fn count(

@@ -38,10 +38,33 @@ payload!(RequestIntroPayload {
     intro_request: IntroRequest
 });
 
-fn job_ids(ids: &[ID]) -> Result<Vec<uuid::Uuid>, crate::error::UserError> {
-    ids.iter()
+/// Both directions of asking: the jobs parsed, then one service call.
+async fn request_intro(
+    ctx: &Context<'_>,
+    company_id: uuid::Uuid,
+    talent_id: Option<uuid::Uuid>,
+    job_ids: &[ID],
+    message: &str,
+) -> async_graphql::Result<RequestIntroPayload> {
+    let jobs: Result<Vec<_>, _> = job_ids
+        .iter()
         .map(|id| GlobalId::parse(NodeKind::Job, "jobIds", id))
-        .collect()
+        .collect();
+    let jobs = match jobs {
+        Ok(jobs) => jobs,
+        Err(error) => return Ok(RequestIntroPayload::failed(vec![error.into()])),
+    };
+    let input = NewRequest {
+        company_id,
+        talent_id,
+        job_ids: &jobs,
+        message,
+    };
+    let result = introductions::request(ctx.state(), &ctx.actor(), input).await;
+    RequestIntroPayload::respond(result, |r| RequestIntroPayload {
+        intro_request: Some(IntroRequest(r)),
+        user_errors: vec![],
+    })
 }
 
 #[derive(InputObject)]
@@ -104,25 +127,7 @@ impl IntroductionMutations {
         input: RequestIntroToCompanyInput,
     ) -> async_graphql::Result<RequestIntroPayload> {
         let company_id = parse_id!(RequestIntroPayload, Company, "companyId", input.company_id);
-        let jobs = match job_ids(&input.job_ids) {
-            Ok(jobs) => jobs,
-            Err(error) => return Ok(RequestIntroPayload::failed(vec![error.into()])),
-        };
-        let result = introductions::request(
-            ctx.state(),
-            &ctx.actor(),
-            NewRequest {
-                company_id,
-                talent_id: None,
-                job_ids: &jobs,
-                message: &input.message,
-            },
-        )
-        .await;
-        RequestIntroPayload::respond(result, |r| RequestIntroPayload {
-            intro_request: Some(IntroRequest(r)),
-            user_errors: vec![],
-        })
+        request_intro(ctx, company_id, None, &input.job_ids, &input.message).await
     }
 
     /// A company admin asks to be introduced to a talent of the network.
@@ -133,25 +138,14 @@ impl IntroductionMutations {
     ) -> async_graphql::Result<RequestIntroPayload> {
         let company_id = parse_id!(RequestIntroPayload, Company, "companyId", input.company_id);
         let talent_id = parse_id!(RequestIntroPayload, Talent, "talentId", input.talent_id);
-        let jobs = match job_ids(&input.job_ids) {
-            Ok(jobs) => jobs,
-            Err(error) => return Ok(RequestIntroPayload::failed(vec![error.into()])),
-        };
-        let result = introductions::request(
-            ctx.state(),
-            &ctx.actor(),
-            NewRequest {
-                company_id,
-                talent_id: Some(talent_id),
-                job_ids: &jobs,
-                message: &input.message,
-            },
+        request_intro(
+            ctx,
+            company_id,
+            Some(talent_id),
+            &input.job_ids,
+            &input.message,
         )
-        .await;
-        RequestIntroPayload::respond(result, |r| RequestIntroPayload {
-            intro_request: Some(IntroRequest(r)),
-            user_errors: vec![],
-        })
+        .await
     }
 
     /// A network admin approves a request held for review; it is delivered.

@@ -2,7 +2,10 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::{company, company_admin, enums::CompanyAdminStatus as Status};
 
-use super::{CompanyAdminStatus, Job, JobStatus, Network};
+use super::{
+    CompanyAdminStatus, Job, JobStatus, Network,
+    intro_request::{Party, party_requests},
+};
 use crate::{
     graphql::{
         connection::{ListConnection, connection, page_request},
@@ -48,15 +51,10 @@ impl Company {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<crate::graphql::connection::ListConnection<super::IntroRequest>>
-    {
-        let page = crate::graphql::connection::page_request(first, after, last, before)?;
-        let filter = crate::services::introductions::RequestFilter {
-            statuses: status.into_iter().map(Into::into).collect(),
-            company_id: Some(self.0.id),
-            ..Default::default()
-        };
-        super::intro_request::request_connection(ctx, self.0.network_id, filter, page).await
+    ) -> async_graphql::Result<ListConnection<super::IntroRequest>> {
+        let page = page_request(first, after, last, before)?;
+        let party = Party::Company(self.0.id);
+        party_requests(ctx, self.0.network_id, party, status, page).await
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {

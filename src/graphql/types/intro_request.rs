@@ -76,6 +76,34 @@ pub async fn request_connection(
     ))
 }
 
+/// The side of a request a list follows.
+pub enum Party {
+    Company(uuid::Uuid),
+    Talent(uuid::Uuid),
+}
+
+/// `Company.introRequests` and `Talent.introRequests`: a party's requests in these statuses
+/// (all when empty) that the caller may see.
+pub async fn party_requests(
+    ctx: &Context<'_>,
+    network_id: uuid::Uuid,
+    party: Party,
+    status: Vec<IntroStatus>,
+    page: crate::services::pagination::PageRequest,
+) -> async_graphql::Result<ListConnection<IntroRequest>> {
+    let (company_id, talent_id) = match party {
+        Party::Company(id) => (Some(id), None),
+        Party::Talent(id) => (None, Some(id)),
+    };
+    let filter = introductions::RequestFilter {
+        statuses: status.into_iter().map(Into::into).collect(),
+        company_id,
+        talent_id,
+        ..Default::default()
+    };
+    request_connection(ctx, network_id, filter, page).await
+}
+
 /// A request to introduce a professional and a company.
 pub struct IntroRequest(pub intro_request::Model);
 

@@ -2,8 +2,12 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::talent;
 
-use super::Network;
+use super::{
+    Network,
+    intro_request::{Party, party_requests},
+};
 use crate::graphql::{
+    connection::{ListConnection, page_request},
     context::ContextExt,
     ids::{GlobalId, NodeKind},
 };
@@ -57,15 +61,10 @@ impl Talent {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<crate::graphql::connection::ListConnection<super::IntroRequest>>
-    {
-        let page = crate::graphql::connection::page_request(first, after, last, before)?;
-        let filter = crate::services::introductions::RequestFilter {
-            statuses: status.into_iter().map(Into::into).collect(),
-            talent_id: Some(self.0.id),
-            ..Default::default()
-        };
-        super::intro_request::request_connection(ctx, self.0.network_id, filter, page).await
+    ) -> async_graphql::Result<ListConnection<super::IntroRequest>> {
+        let page = page_request(first, after, last, before)?;
+        let party = Party::Talent(self.0.id);
+        party_requests(ctx, self.0.network_id, party, status, page).await
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {

@@ -31,11 +31,13 @@ pub async fn follow_up(state: &AppState) -> ServiceResult<FollowUp> {
     for network in network::Entity::find().all(state.db.read()).await? {
         let expire_before = now - chrono::Duration::days(network.intro_expiry_days.into());
         for id in undecided_since(state, network.id, expire_before, false).await? {
-            done.expired += usize::from(expire(state, network.id, id, expire_before).await?);
+            let expired = chase(state, network.id, id, expire_before, Chase::Expire).await?;
+            done.expired += usize::from(expired);
         }
         let remind_before = now - chrono::Duration::days(network.reminder_after_days.into());
         for id in undecided_since(state, network.id, remind_before, true).await? {
-            done.reminded += usize::from(remind(state, network.id, id, remind_before).await?);
+            let reminded = chase(state, network.id, id, remind_before, Chase::Remind).await?;
+            done.reminded += usize::from(reminded);
         }
     }
     Ok(done)
@@ -61,56 +63,59 @@ async fn undecided_since(
     Ok(select.into_tuple().all(state.db.read()).await?)
 }
 
-/// Whether the request, as it is now, is delivered and undecided since `before`.
-fn still_undecided(request: &intro_request::Model, before: chrono::DateTime<chrono::Utc>) -> bool {
-    request.status == IntroStatus::Sent && request.sent_at.is_some_and(|at| at <= before)
+/// The request as it is now, in `tx`, if it is still delivered and undecided since `before`.
+async fn still_undecided(
+    tx: &Tx,
+    id: Uuid,
+    before: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<Option<intro_request::Model>> {
+    Ok(timeline::current(tx, id).await?.filter(|request| {
+        request.status == IntroStatus::Sent && request.sent_at.is_some_and(|at| at <= before)
+    }))
 }
 
-async fn expire(
+/// What the follow-up does to a request nobody decided on.
+#[derive(Clone, Copy)]
+enum Chase {
+    /// The system expires it (no actor), and nobody is emailed.
+    Expire,
+    /// Its recipients are emailed once.
+    Remind,
+}
+
+/// Chases one request, if it is still undecided since `before` as it is now; whether it did.
+async fn chase(
     state: &AppState,
     network_id: Uuid,
     id: Uuid,
     before: chrono::DateTime<chrono::Utc>,
+    chase: Chase,
 ) -> ServiceResult<bool> {
     let tx = Tx::begin_in_network(state, network_id).await?;
-    let Some(request) = timeline::current(&tx, id).await? else {
+    let Some(request) = still_undecided(&tx, id, before).await? else {
         return Ok(false);
     };
-    if !still_undecided(&request, before) {
-        return Ok(false);
+    match chase {
+        Chase::Expire => {
+            let now = tx.now();
+            let step = Step {
+                to: IntroStatus::Expired,
+                actor: None,
+                note: None,
+            };
+            timeline::transition(&tx, &request, step, |u| {
+                u.col_expr(intro_request::Column::DecidedAt, Expr::value(now))
+            })
+            .await?;
+        }
+        Chase::Remind if request.reminded_at.is_some() => return Ok(false),
+        Chase::Remind => {
+            let mut reminded = request.into_active_model();
+            reminded.reminded_at = Set(Some(tx.now()));
+            let request = reminded.update(tx.db()).await?;
+            notify::reminded(&tx, &request).await?;
+        }
     }
-    let now = tx.now();
-    // No actor: the system expires it, and nobody is emailed.
-    let step = Step {
-        to: IntroStatus::Expired,
-        actor: None,
-        note: None,
-    };
-    timeline::transition(&tx, &request, step, |u| {
-        u.col_expr(intro_request::Column::DecidedAt, Expr::value(now))
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-async fn remind(
-    state: &AppState,
-    network_id: Uuid,
-    id: Uuid,
-    before: chrono::DateTime<chrono::Utc>,
-) -> ServiceResult<bool> {
-    let tx = Tx::begin_in_network(state, network_id).await?;
-    let Some(request) = timeline::current(&tx, id).await? else {
-        return Ok(false);
-    };
-    if !still_undecided(&request, before) || request.reminded_at.is_some() {
-        return Ok(false);
-    }
-    let mut reminded = request.into_active_model();
-    reminded.reminded_at = Set(Some(tx.now()));
-    let request = reminded.update(tx.db()).await?;
-    notify::reminded(&tx, &request).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -59,14 +59,7 @@ pub async fn list(
     let Some(select) = select(access, filter) else {
         return Ok(Page::empty());
     };
-    Ok(fetch_page(
-        state.db.read(),
-        select,
-        intro_request::Column::Id,
-        Order::NewestFirst,
-        page,
-    )
-    .await?)
+    Ok(fetch_page(state.db.read(), select, Order::NewestFirst, page).await?)
 }
 
 pub async fn count(
@@ -94,14 +87,7 @@ pub async fn inbox(
     let select = intro_request::Entity::find()
         .filter(intro_request::Column::NetworkId.eq(access.network_id))
         .filter(intro_request::Column::Status.eq(section.status()));
-    Ok(fetch_page(
-        state.db.read(),
-        select,
-        intro_request::Column::Id,
-        Order::OldestFirst,
-        page,
-    )
-    .await?)
+    Ok(fetch_page(state.db.read(), select, Order::OldestFirst, page).await?)
 }
 
 /// Requests waiting in each inbox section, in one statement.

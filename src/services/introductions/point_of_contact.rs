@@ -18,7 +18,7 @@ use crate::{
     services::{
         access::Actor,
         companies,
-        invitations::{self, NewInvitation},
+        invitations::{self, NewInvitation, Role},
         tx::Tx,
     },
     state::AppState,
@@ -68,17 +68,15 @@ pub async fn add_point_of_contact(
         &tx,
         NewInvitation {
             network: &details.network,
-            kind: entities::enums::InvitationKind::CompanyAdmin,
             email: &email,
             name: &name,
-            company_admin_id: Some(admin.id),
-            ally_id: None,
-            talent_id: None,
-            intro_request_id: Some(updated.id),
             invited_by: actor.account_id(),
-            pending_request: Some(pending),
+            role: Role::CompanyAdmin {
+                admin_id: admin.id,
+                company: &details.company.name,
+                pending: Some((updated.id, pending)),
+            },
         },
-        Some(&details.company.name),
     )
     .await?;
     tx.commit().await?;
