@@ -156,6 +156,27 @@ pub async fn find_account(state: &AppState, id: Uuid) -> ServiceResult<Option<ac
     Ok(account::Entity::find_by_id(id).one(state.db.read()).await?)
 }
 
+/// Someone joins (through an invitation, or `bootstrap`) with an email that already has an
+/// account: its password proves the account is theirs, else `INVALID_CREDENTIALS` on `field`.
+pub async fn prove_owner(
+    account: &account::Model,
+    password: &str,
+    field: &str,
+) -> ServiceResult<()> {
+    if Password::unchecked(password)
+        .verify(Some(account.password_hash.clone()))
+        .await
+    {
+        return Ok(());
+    }
+    Err(UserError::new(
+        UserErrorCode::InvalidCredentials,
+        "an account with this email exists: enter its password",
+    )
+    .on(field)
+    .into())
+}
+
 /// Parsed account fields, for the several ways an account comes to be.
 pub struct NewAccount {
     pub email: EmailAddress,

@@ -216,17 +216,7 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
         .await?;
     let new_account = match &existing {
         Some(account) => {
-            if !Password::unchecked(input.password)
-                .verify(Some(account.password_hash.clone()))
-                .await
-            {
-                return Err(UserError::new(
-                    UserErrorCode::InvalidCredentials,
-                    "an account with this email exists: enter its password",
-                )
-                .on("password")
-                .into());
-            }
+            accounts::prove_owner(account, input.password, "password").await?;
             None
         }
         None => {

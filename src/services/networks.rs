@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::{EmailAddress, Name, Password, SecretToken, Slug},
-    error::{InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode},
+    error::{InputErrors, ServiceError, ServiceResult, UserError},
     live::{AccessChange, Signal},
     services::{
         access::Actor,
@@ -100,17 +100,7 @@ pub async fn bootstrap(
         .await?;
     let hash = match &existing {
         Some(account) => {
-            if !Password::unchecked(input.admin_password)
-                .verify(Some(account.password_hash.clone()))
-                .await
-            {
-                return Err(UserError::new(
-                    UserErrorCode::InvalidCredentials,
-                    "an account with this email exists: give its password",
-                )
-                .on("adminPassword")
-                .into());
-            }
+            accounts::prove_owner(account, input.admin_password, "adminPassword").await?;
             None
         }
         None => Some(password.clone().hash().await?),
