@@ -1,5 +1,6 @@
 //! Test harness: `TestApp::spawn`, typed GraphQL helpers, fixtures, a mailbox.
 
+pub mod fake_harvest;
 pub mod smtp;
 pub mod ws;
 
