@@ -1,9 +1,15 @@
-//! The server's secret key, which encrypts stored third-party credentials.
+//! The server's secret key, which encrypts stored third-party credentials
+//! (XChaCha20-Poly1305: a fresh random nonce per write, the row's identity bound in as
+//! associated data, so a sealed value copied to another row does not open).
 
 use std::{fmt, path::Path, str::FromStr};
 
 use anyhow::Context as _;
 use base64::{Engine, engine::general_purpose::STANDARD};
+use chacha20poly1305::{
+    KeyInit, XChaCha20Poly1305, XNonce,
+    aead::{Aead, Payload},
+};
 use rand::RngCore;
 
 use crate::config::{DatabaseConfig, DatabaseUrl};
@@ -61,6 +67,39 @@ impl SecretKey {
         &self.0
     }
 
+    /// `plaintext` encrypted for the row named by `context`, as base64 (nonce, then
+    /// ciphertext).
+    pub fn seal(&self, context: &str, plaintext: &str) -> String {
+        let mut nonce = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let payload = Payload {
+            msg: plaintext.as_bytes(),
+            aad: context.as_bytes(),
+        };
+        let ciphertext = XChaCha20Poly1305::new(&self.0.into())
+            .encrypt(XNonce::from_slice(&nonce), payload)
+            .expect("encrypting in memory cannot fail");
+        STANDARD.encode([&nonce[..], &ciphertext].concat())
+    }
+
+    /// What [`Self::seal`] sealed for `context`; an error if it was sealed for another row,
+    /// with another key, or altered.
+    pub fn open(&self, context: &str, sealed: &str) -> anyhow::Result<String> {
+        let bytes = STANDARD
+            .decode(sealed)
+            .context("a sealed value is base64")?;
+        anyhow::ensure!(bytes.len() > 24, "a sealed value is too short");
+        let (nonce, ciphertext) = bytes.split_at(24);
+        let payload = Payload {
+            msg: ciphertext,
+            aad: context.as_bytes(),
+        };
+        let plaintext = XChaCha20Poly1305::new(&self.0.into())
+            .decrypt(XNonce::from_slice(nonce), payload)
+            .map_err(|_| anyhow::anyhow!("a sealed value does not open with this key"))?;
+        String::from_utf8(plaintext).context("a sealed value is text")
+    }
+
     /// The key kept beside a SQLite file, created once (mode 0600) if absent.
     pub fn load_or_create_beside(database_file: &Path) -> std::io::Result<Self> {
         let mut path = database_file.as_os_str().to_owned();
@@ -97,4 +136,28 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_row() {
+        let key = SecretKey::generate();
+        let sealed = key.seal("company:1", "s3cret");
+        assert!(!sealed.contains("s3cret"));
+        assert_ne!(
+            sealed,
+            key.seal("company:1", "s3cret"),
+            "a fresh nonce each time"
+        );
+        assert_eq!(key.open("company:1", &sealed).unwrap(), "s3cret");
+        assert!(key.open("company:2", &sealed).is_err(), "another row");
+        assert!(
+            SecretKey::generate().open("company:1", &sealed).is_err(),
+            "another key"
+        );
+        assert!(key.open("company:1", "AAAA").is_err());
+    }
 }

@@ -97,3 +97,17 @@ pub enum OutboxStatus {
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }
+
+/// Who sees the note introgate adds to a candidate in Greenhouse.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum GreenhouseNoteVisibility {
+    #[sea_orm(string_value = "PUBLIC")]
+    Public,
+    #[sea_orm(string_value = "PRIVATE")]
+    Private,
+    #[sea_orm(string_value = "ADMIN_ONLY")]
+    AdminOnly,
+}

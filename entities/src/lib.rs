@@ -13,6 +13,7 @@ pub mod email_outbox;
 pub mod enums;
 pub mod event_log;
 pub mod greenhouse_connection;
+pub mod greenhouse_stage;
 pub mod intro_request;
 pub mod intro_request_event;
 pub mod intro_request_job;
@@ -33,6 +34,7 @@ pub mod prelude {
     pub use super::email_outbox::Entity as EmailOutbox;
     pub use super::event_log::Entity as EventLog;
     pub use super::greenhouse_connection::Entity as GreenhouseConnection;
+    pub use super::greenhouse_stage::Entity as GreenhouseStage;
     pub use super::intro_request::Entity as IntroRequest;
     pub use super::intro_request_event::Entity as IntroRequestEvent;
     pub use super::intro_request_job::Entity as IntroRequestJob;
