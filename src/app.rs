@@ -11,6 +11,7 @@ use crate::{
     clock::{Clock, SystemClock},
     config::{LiveConfig, ServerConfig},
     graphql::build_schema,
+    greenhouse::HarvestClient,
     http::{HttpState, router},
     live::Hub,
     mail::{
@@ -53,6 +54,8 @@ impl Application {
             metrics: metrics.clone(),
             secret_key,
             mail_wake: Arc::new(Notify::new()),
+            greenhouse: Arc::new(HarvestClient::new(config.greenhouse.client())),
+            greenhouse_sync_interval: config.greenhouse.greenhouse_sync_interval,
         };
 
         let mail = &config.mail;
@@ -129,6 +132,11 @@ impl Application {
             signals.cancel();
         });
         let worker = tokio::spawn(self.mail_worker.run(shutdown.clone()));
+        let job_syncs = tokio::spawn(crate::services::greenhouse::run_job_syncs(
+            self.state.clone(),
+            self.state.greenhouse_sync_interval,
+            shutdown.clone(),
+        ));
         let follow_ups = tokio::spawn(crate::services::introductions::run_follow_ups(
             self.state.clone(),
             self.follow_up_interval,
@@ -165,6 +173,7 @@ impl Application {
         shutdown.cancel();
         let _ = worker.await;
         let _ = follow_ups.await;
+        let _ = job_syncs.await;
         let _ = hub.await;
         if let Some(notifications) = notifications {
             let _ = notifications.await;

@@ -32,19 +32,8 @@ pub struct ServerConfig {
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<Origin>,
 
-    #[arg(
-        long,
-        env = "GREENHOUSE_API_URL",
-        default_value = "https://harvest.greenhouse.io"
-    )]
-    pub greenhouse_api_url: Url,
-
-    #[arg(
-        long,
-        env = "GREENHOUSE_AUTH_URL",
-        default_value = "https://auth.greenhouse.io"
-    )]
-    pub greenhouse_auth_url: Url,
+    #[command(flatten)]
+    pub greenhouse: GreenhouseConfig,
 
     #[command(flatten)]
     pub limits: LimitsConfig,
@@ -107,6 +96,57 @@ pub struct MailConfig {
     /// How often the delivery worker looks for due emails when nothing wakes it.
     #[arg(long, env = "MAIL_POLL_INTERVAL", default_value = "2s", value_parser = parse_duration)]
     pub mail_poll_interval: Duration,
+}
+
+/// Greenhouse Harvest v3: where it is, how long a call may take, how often to sync.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GreenhouseConfig {
+    #[arg(
+        long,
+        env = "GREENHOUSE_API_URL",
+        default_value = "https://harvest.greenhouse.io"
+    )]
+    pub greenhouse_api_url: Url,
+
+    #[arg(
+        long,
+        env = "GREENHOUSE_AUTH_URL",
+        default_value = "https://auth.greenhouse.io"
+    )]
+    pub greenhouse_auth_url: Url,
+
+    /// How often each connected company's open jobs are imported again.
+    #[arg(long, env = "GREENHOUSE_SYNC_INTERVAL", default_value = "15m", value_parser = parse_duration)]
+    pub greenhouse_sync_interval: Duration,
+
+    /// One HTTP call to Greenhouse.
+    #[arg(long, env = "GREENHOUSE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub greenhouse_timeout: Duration,
+}
+
+impl Default for GreenhouseConfig {
+    fn default() -> Self {
+        Self {
+            greenhouse_api_url: Url::parse("https://harvest.greenhouse.io").expect("a URL"),
+            greenhouse_auth_url: Url::parse("https://auth.greenhouse.io").expect("a URL"),
+            greenhouse_sync_interval: Duration::from_secs(15 * 60),
+            greenhouse_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl GreenhouseConfig {
+    /// The client's settings: a call is tried 3 times on 5xx and timeouts, 500 ms apart at
+    /// first (durable work is retried later at its own pace).
+    pub fn client(&self) -> crate::greenhouse::ClientConfig {
+        crate::greenhouse::ClientConfig {
+            api_url: self.greenhouse_api_url.clone(),
+            auth_url: self.greenhouse_auth_url.clone(),
+            timeout: self.greenhouse_timeout,
+            max_tries: 3,
+            retry_base: Duration::from_millis(500),
+        }
+    }
 }
 
 /// Limits that keep one request from monopolising the server.

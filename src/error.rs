@@ -31,6 +31,8 @@ macro_rules! user_error_codes {
             InvalidCredentials,
             InvalidToken,
             TermsNotAccepted,
+            GreenhouseAuthFailed,
+            GreenhouseUnavailable,
         }
     };
 }

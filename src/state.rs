@@ -5,7 +5,13 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::{
-    clock::Clock, config::AppUrl, db::Db, live::Hub, metrics::Metrics, secret_key::SecretKey,
+    clock::Clock,
+    config::{AppUrl, GreenhouseConfig},
+    db::Db,
+    greenhouse::{Harvest, HarvestClient},
+    live::Hub,
+    metrics::Metrics,
+    secret_key::SecretKey,
 };
 
 #[derive(Clone)]
@@ -19,6 +25,10 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     /// Live updates: this process's event hub.
     pub hub: Arc<Hub>,
+    /// Greenhouse Harvest v3.
+    pub greenhouse: Arc<dyn Harvest>,
+    /// `GREENHOUSE_SYNC_INTERVAL`: when a connection's jobs are imported again.
+    pub greenhouse_sync_interval: std::time::Duration,
 }
 
 impl AppState {
@@ -45,6 +55,9 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             secret_key: SecretKey::for_database(database)?,
             mail_wake: Arc::new(Notify::new()),
+            // One-off commands never call Greenhouse (the demo stays offline).
+            greenhouse: Arc::new(HarvestClient::new(GreenhouseConfig::default().client())),
+            greenhouse_sync_interval: GreenhouseConfig::default().greenhouse_sync_interval,
         })
     }
 }

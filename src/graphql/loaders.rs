@@ -4,8 +4,8 @@
 use std::{collections::HashMap, sync::Arc};
 
 use entities::{
-    account, ally, api_token, company, company_admin, intro_request, intro_request_event, job,
-    network, talent,
+    account, ally, api_token, company, company_admin, greenhouse_connection, intro_request,
+    intro_request_event, job, network, talent,
 };
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use super::batch::BatchLoader;
 use crate::{
     error::ServiceError,
     services::{
-        companies, contacts, introductions,
+        companies, contacts, greenhouse, introductions,
         jobs::{self, JobFilter},
         pagination::{Page, PageRequest},
     },
@@ -164,6 +164,8 @@ pub struct Loaders {
     pub contact_counts: Arc<BatchLoader<Uuid, i64>>,
     /// How many jobs each company has under a filter.
     pub job_counts: Arc<BatchLoader<(Uuid, JobFilter), i64>>,
+    /// The Greenhouse connection of each company (by company id).
+    pub greenhouse_connections: Arc<BatchLoader<Uuid, greenhouse_connection::Model>>,
 }
 
 impl Loaders {
@@ -252,6 +254,19 @@ impl Loaders {
             company_admins: Arc::new(company_admins),
             job_pages: Arc::new(job_pages),
             job_counts: Arc::new(job_counts),
+            greenhouse_connections: Arc::new({
+                let state = state.clone();
+                BatchLoader::new(move |companies: Vec<Uuid>| {
+                    let state = state.clone();
+                    Box::pin(async move {
+                        Ok(greenhouse::connections_of(&state, &companies)
+                            .await?
+                            .into_iter()
+                            .map(|c| (c.company_id, c))
+                            .collect())
+                    })
+                })
+            }),
             contact_counts: Arc::new({
                 let state = state.clone();
                 BatchLoader::new(move |owners: Vec<Uuid>| {

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod companies;
 pub mod contacts;
 pub mod emails;
+pub mod greenhouse;
 pub mod introductions;
 pub mod invitations;
 pub mod jobs;

@@ -8,6 +8,7 @@ mod accounts;
 mod cli;
 mod decisions;
 mod email;
+mod greenhouse;
 mod greenhouse_client;
 mod http_surface;
 mod introductions;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod companies;
+mod greenhouse;
 mod introductions;
 mod jobs;
 mod networks;
@@ -19,6 +20,7 @@ pub struct MutationRoot(
     introductions::IntroductionMutations,
     talent::TalentMutations,
     jobs::JobMutations,
+    greenhouse::GreenhouseMutations,
 );
 
 /// Parses a global id from an input, or fails the mutation with an `INVALID_INPUT` user error.

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entities::{company, company_admin, enums::CompanyAdminStatus as Status};
 
 use super::{
-    CompanyAdminStatus, Job, JobStatus, Network,
+    CompanyAdminStatus, CompanyGreenhouse, Job, JobStatus, Network,
     intro_request::{Party, party_requests},
 };
 use crate::{
@@ -55,6 +55,30 @@ impl Company {
         let page = page_request(first, after, last, before)?;
         let party = Party::Company(self.0.id);
         party_requests(ctx, self.0.network_id, party, status, page).await
+    }
+
+    /// The company's Greenhouse connection: its admins and the network's admins; null for
+    /// everyone else.
+    async fn greenhouse(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<CompanyGreenhouse>> {
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        if !access.manages_company(self.0.id) {
+            return Ok(None);
+        }
+        let connection = ctx
+            .loaders()
+            .greenhouse_connections
+            .load_one(self.0.id)
+            .await?;
+        Ok(Some(CompanyGreenhouse {
+            company: self.0.clone(),
+            connection,
+        }))
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {

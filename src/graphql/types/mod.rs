@@ -6,6 +6,7 @@ mod ally;
 mod company;
 mod email;
 mod enums;
+mod greenhouse;
 pub(crate) mod intro_request;
 mod job;
 mod network;
@@ -18,6 +19,9 @@ pub use ally::Ally;
 pub use company::{Company, CompanyAdmin};
 pub use email::{EmailMessage, EmailStatus};
 pub use enums::*;
+pub use greenhouse::{
+    CompanyGreenhouse, GreenhouseNoteVisibility, GreenhouseSource, GreenhouseStage,
+};
 pub use intro_request::{
     InboxCounts, InboxSection, IntroDirection, IntroRequest, IntroRequestEvent, IntroStatus,
 };

@@ -19,7 +19,7 @@ use crate::{
     error::{
         InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
     },
-    services::{access::Actor, companies, tx::Tx},
+    services::{access::Actor, companies, greenhouse, tx::Tx},
     state::AppState,
 };
 
@@ -80,6 +80,16 @@ pub async fn request(
         errors.push(UserError::invalid(
             "jobIds",
             "every job must be an open job of the company",
+        ));
+    } else if asked.is_empty()
+        && greenhouse::connection_of(tx.db(), company.id)
+            .await?
+            .is_some()
+    {
+        // Its jobs come from its ATS, where the introduction will land (SPEC §4.2, §6).
+        errors.push(UserError::invalid(
+            "jobIds",
+            "the company is connected to Greenhouse: choose at least one of its open jobs",
         ));
     }
     errors.finish()?;

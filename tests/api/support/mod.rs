@@ -9,7 +9,10 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use introgate::{
     app::Application,
     clock::OffsetClock,
-    config::{DatabaseConfig, DatabaseUrl, LimitsConfig, LiveConfig, MailConfig, ServerConfig},
+    config::{
+        DatabaseConfig, DatabaseUrl, GreenhouseConfig, LimitsConfig, LiveConfig, MailConfig,
+        ServerConfig,
+    },
     state::AppState,
 };
 use serde_json::{Value, json};
@@ -183,8 +186,12 @@ pub fn test_config(url: DatabaseUrl, mail_dir: PathBuf) -> ServerConfig {
             mail_poll_interval: Duration::from_millis(200),
         },
         cors_origins: vec![],
-        greenhouse_api_url: "http://127.0.0.1:9".parse().unwrap(),
-        greenhouse_auth_url: "http://127.0.0.1:9".parse().unwrap(),
+        greenhouse: GreenhouseConfig {
+            greenhouse_api_url: "http://127.0.0.1:9".parse().unwrap(),
+            greenhouse_auth_url: "http://127.0.0.1:9".parse().unwrap(),
+            greenhouse_sync_interval: Duration::from_secs(600),
+            greenhouse_timeout: Duration::from_secs(5),
+        },
         limits: LimitsConfig::default(),
         // Long: tests must see events through the signals, not through the safety sweep.
         live: LiveConfig {

@@ -1,0 +1,144 @@
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{company, greenhouse_connection};
+
+use super::Job;
+use crate::{
+    graphql::{
+        connection::{ListConnection, connection, page_request},
+        context::ContextExt,
+        ids::{GlobalId, NodeKind},
+    },
+    services::greenhouse::connection as greenhouse,
+};
+
+/// Who sees the note introgate adds to a candidate in Greenhouse.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entities::enums::GreenhouseNoteVisibility")]
+pub enum GreenhouseNoteVisibility {
+    Public,
+    Private,
+    AdminOnly,
+}
+
+/// Where a candidate came from, in Greenhouse; applications introgate adds credit one.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct GreenhouseSource {
+    pub id: String,
+    pub name: String,
+}
+
+impl From<crate::greenhouse::Source> for GreenhouseSource {
+    fn from(source: crate::greenhouse::Source) -> Self {
+        Self {
+            id: source.id.to_string(),
+            name: source.name,
+        }
+    }
+}
+
+/// An interview stage of a job, in Greenhouse.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct GreenhouseStage {
+    pub id: String,
+    pub name: String,
+}
+
+/// A company's Greenhouse connection, as its admins and the network's admins see it.
+pub struct CompanyGreenhouse {
+    pub company: company::Model,
+    pub connection: Option<greenhouse_connection::Model>,
+}
+
+#[Object]
+impl CompanyGreenhouse {
+    async fn connected(&self) -> bool {
+        self.connection.is_some()
+    }
+
+    /// The Greenhouse user introgate acts as.
+    async fn user_id(&self) -> Option<String> {
+        self.connection.as_ref().map(|c| c.user_id.to_string())
+    }
+
+    /// The source that credits introgate on the applications it adds.
+    async fn source(&self) -> Option<GreenhouseSource> {
+        let connection = self.connection.as_ref()?;
+        let id = connection.source_id?;
+        greenhouse::sources(connection)
+            .into_iter()
+            .find(|s| s.id == id)
+            .map(Into::into)
+    }
+
+    /// The account's sources, as last read from Greenhouse.
+    async fn sources(&self) -> Vec<GreenhouseSource> {
+        self.connection
+            .as_ref()
+            .map(greenhouse::sources)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    async fn note_visibility(&self) -> Option<GreenhouseNoteVisibility> {
+        self.connection.as_ref().map(|c| c.note_visibility.into())
+    }
+
+    /// When the open jobs were last imported.
+    async fn last_sync_at(&self) -> Option<DateTime<Utc>> {
+        self.connection.as_ref().and_then(|c| c.last_sync_at)
+    }
+
+    /// Why the last import failed, if it did.
+    async fn last_error(&self) -> Option<&str> {
+        self.connection
+            .as_ref()
+            .and_then(|c| c.last_error.as_deref())
+    }
+
+    /// The jobs imported from Greenhouse (closed ones too), oldest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Job>> {
+        let page = page_request(first, after, last, before)?;
+        let (state, company) = (ctx.state().clone(), self.company.id);
+        let jobs = greenhouse::imported_jobs(&state, company, &page).await?;
+        ctx.loaders()
+            .jobs
+            .prime(jobs.items.iter().map(|j| (j.id, j.clone())));
+        Ok(connection(
+            jobs,
+            |j| j.id,
+            Job,
+            move || {
+                let state = state.clone();
+                Box::pin(async move { greenhouse::count_imported_jobs(&state, company).await })
+            },
+        ))
+    }
+
+    /// A job's interview stages, in order.
+    async fn stages(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+    ) -> async_graphql::Result<Vec<GreenhouseStage>> {
+        let job = GlobalId::parse(NodeKind::Job, "jobId", &job_id)?;
+        Ok(greenhouse::stages(ctx.state(), &self.company, job)
+            .await?
+            .into_iter()
+            .map(|s| GreenhouseStage {
+                id: s.greenhouse_stage_id.to_string(),
+                name: s.name,
+            })
+            .collect())
+    }
+}
