@@ -102,7 +102,7 @@ pub async fn connect(
         .await
         .map_err(|e| user_error(&e))?;
     let source_id = source_id.map(|id| known_source(&sources, id)).transpose()?;
-    let open = jobs::fetch(state, &credentials)
+    let open = jobs::fetch(greenhouse.as_ref(), &credentials)
         .await
         .map_err(|e| user_error(&e))?;
 

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::{connection_of, credentials, user_error};
 use crate::{
     error::ServiceResult,
-    greenhouse::{self, Credentials, HarvestError},
+    greenhouse::{self, Credentials, Harvest, HarvestError},
     services::{access::Actor, tx::Tx},
     state::AppState,
 };
@@ -31,14 +31,16 @@ const CHUNK: usize = 500;
 
 /// A Greenhouse account's open jobs and their stages, as read now.
 pub struct OpenJobs {
-    jobs: Vec<greenhouse::Job>,
-    stages: Vec<greenhouse::Stage>,
+    pub jobs: Vec<greenhouse::Job>,
+    pub stages: Vec<greenhouse::Stage>,
 }
 
 /// Reads the open jobs and their stages from Greenhouse.
-pub async fn fetch(state: &AppState, credentials: &Credentials) -> Result<OpenJobs, HarvestError> {
-    let jobs: Vec<_> = state
-        .greenhouse
+pub async fn fetch(
+    greenhouse: &dyn Harvest,
+    credentials: &Credentials,
+) -> Result<OpenJobs, HarvestError> {
+    let jobs: Vec<_> = greenhouse
         .open_jobs(credentials)
         .await?
         .into_iter()
@@ -48,7 +50,7 @@ pub async fn fetch(state: &AppState, credentials: &Credentials) -> Result<OpenJo
     let stages = if ids.is_empty() {
         Vec::new()
     } else {
-        state.greenhouse.job_stages(credentials, &ids).await?
+        greenhouse.job_stages(credentials, &ids).await?
     };
     Ok(OpenJobs { jobs, stages })
 }
@@ -184,7 +186,7 @@ async fn import(
     connection: &greenhouse_connection::Model,
 ) -> ServiceResult<Result<(), HarvestError>> {
     let credentials = credentials(&state.secret_key, connection)?;
-    let fetched = fetch(state, &credentials).await;
+    let fetched = fetch(state.greenhouse.as_ref(), &credentials).await;
     let tx = Tx::begin_in_network(state, company.network_id).await?;
     let now = tx.now();
     // Written only if the connection is still the one read (not disconnected or replaced).
