@@ -111,3 +111,34 @@ pub enum GreenhouseNoteVisibility {
     #[sea_orm(string_value = "ADMIN_ONLY")]
     AdminOnly,
 }
+
+/// Where the push of an accepted introduction into Greenhouse stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum GreenhousePushStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "PUSHED")]
+    Pushed,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
+/// An application's status in Greenhouse.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum GreenhouseApplicationStatus {
+    #[sea_orm(string_value = "IN_PROCESS")]
+    InProcess,
+    #[sea_orm(string_value = "HIRED")]
+    Hired,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    /// A prospect made a candidate on a job: a new application carries on.
+    #[sea_orm(string_value = "CONVERTED")]
+    Converted,
+}

@@ -5,6 +5,17 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_event_log;
 mod m20261130_000003_greenhouse;
+mod m20261130_000004_greenhouse_push;
+
+/// A foreign key from `table.column` to `target.id`, removed with its target.
+fn references(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table.to_owned(), column.to_owned())
+        .to(target.to_owned(), "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
 
 pub struct Migrator;
 
@@ -15,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_event_log::Migration),
             Box::new(m20261130_000003_greenhouse::Migration),
+            Box::new(m20261130_000004_greenhouse_push::Migration),
         ]
     }
 }
