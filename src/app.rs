@@ -29,6 +29,7 @@ pub struct Application {
     state: AppState,
     mail_worker: MailWorker,
     follow_up_interval: std::time::Duration,
+    greenhouse_retry: crate::retry::RetryPolicy,
     live: LiveConfig,
     shutdown: CancellationToken,
 }
@@ -56,6 +57,7 @@ impl Application {
             mail_wake: Arc::new(Notify::new()),
             greenhouse: Arc::new(HarvestClient::new(config.greenhouse.client())),
             greenhouse_sync_interval: config.greenhouse.greenhouse_sync_interval,
+            greenhouse_wake: Arc::new(Notify::new()),
         };
 
         let mail = &config.mail;
@@ -101,6 +103,7 @@ impl Application {
             state,
             mail_worker,
             follow_up_interval: config.intro_follow_up_interval,
+            greenhouse_retry: config.greenhouse.push_retry(),
             live: config.live.clone(),
             shutdown,
         })
@@ -132,6 +135,11 @@ impl Application {
             signals.cancel();
         });
         let worker = tokio::spawn(self.mail_worker.run(shutdown.clone()));
+        let pushes = tokio::spawn(crate::services::greenhouse::push::run_pushes(
+            self.state.clone(),
+            self.greenhouse_retry,
+            shutdown.clone(),
+        ));
         let job_syncs = tokio::spawn(crate::services::greenhouse::run_job_syncs(
             self.state.clone(),
             self.state.greenhouse_sync_interval,
@@ -174,6 +182,7 @@ impl Application {
         let _ = worker.await;
         let _ = follow_ups.await;
         let _ = job_syncs.await;
+        let _ = pushes.await;
         let _ = hub.await;
         if let Some(notifications) = notifications {
             let _ = notifications.await;

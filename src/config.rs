@@ -122,6 +122,15 @@ pub struct GreenhouseConfig {
     /// One HTTP call to Greenhouse.
     #[arg(long, env = "GREENHOUSE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub greenhouse_timeout: Duration,
+
+    /// First wait before a failed push of an introduction is tried again; doubles each
+    /// attempt, up to an hour.
+    #[arg(long, env = "GREENHOUSE_RETRY_BASE", default_value = "30s", value_parser = parse_duration)]
+    pub greenhouse_retry_base: Duration,
+
+    /// Attempts before a push is `FAILED` and the company's and network's admins are told.
+    #[arg(long, env = "GREENHOUSE_MAX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
+    pub greenhouse_max_attempts: u32,
 }
 
 impl Default for GreenhouseConfig {
@@ -131,11 +140,22 @@ impl Default for GreenhouseConfig {
             greenhouse_auth_url: Url::parse("https://auth.greenhouse.io").expect("a URL"),
             greenhouse_sync_interval: Duration::from_secs(15 * 60),
             greenhouse_timeout: Duration::from_secs(30),
+            greenhouse_retry_base: Duration::from_secs(30),
+            greenhouse_max_attempts: 12,
         }
     }
 }
 
 impl GreenhouseConfig {
+    /// When a failed push is tried again, and how often at most.
+    pub fn push_retry(&self) -> crate::retry::RetryPolicy {
+        crate::retry::RetryPolicy {
+            base: self.greenhouse_retry_base,
+            max: Duration::from_secs(3600),
+            max_attempts: self.greenhouse_max_attempts,
+        }
+    }
+
     /// The client's settings: a call is tried 3 times on 5xx and timeouts, 500 ms apart at
     /// first (durable work is retried later at its own pace).
     pub fn client(&self) -> crate::greenhouse::ClientConfig {

@@ -19,6 +19,7 @@ pub mod http;
 pub mod live;
 pub mod mail;
 pub mod metrics;
+pub mod retry;
 pub mod secret_key;
 pub mod services;
 pub mod state;

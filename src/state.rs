@@ -29,6 +29,8 @@ pub struct AppState {
     pub greenhouse: Arc<dyn Harvest>,
     /// `GREENHOUSE_SYNC_INTERVAL`: when a connection's jobs are imported again.
     pub greenhouse_sync_interval: std::time::Duration,
+    /// Wakes the Greenhouse push worker after a commit that queued a push.
+    pub greenhouse_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             // One-off commands never call Greenhouse (the demo stays offline).
             greenhouse: Arc::new(HarvestClient::new(GreenhouseConfig::default().client())),
             greenhouse_sync_interval: GreenhouseConfig::default().greenhouse_sync_interval,
+            greenhouse_wake: Arc::new(Notify::new()),
         })
     }
 }

@@ -4,8 +4,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use entities::{
-    account, ally, api_token, company, company_admin, greenhouse_connection, intro_request,
-    intro_request_event, job, network, talent,
+    account, ally, api_token, company, company_admin, greenhouse_application,
+    greenhouse_connection, greenhouse_push, intro_request, intro_request_event, job, network,
+    talent,
 };
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter};
 use uuid::Uuid;
@@ -166,6 +167,10 @@ pub struct Loaders {
     pub job_counts: Arc<BatchLoader<(Uuid, JobFilter), i64>>,
     /// The Greenhouse connection of each company (by company id).
     pub greenhouse_connections: Arc<BatchLoader<Uuid, greenhouse_connection::Model>>,
+    /// The Greenhouse push of each request (by request id).
+    pub greenhouse_pushes: Arc<BatchLoader<Uuid, greenhouse_push::Model>>,
+    /// The Greenhouse applications of each request.
+    pub greenhouse_applications: Arc<BatchLoader<Uuid, Vec<greenhouse_application::Model>>>,
 }
 
 impl Loaders {
@@ -267,6 +272,22 @@ impl Loaders {
                     })
                 })
             }),
+            greenhouse_pushes: Arc::new({
+                let state = state.clone();
+                BatchLoader::new(move |requests: Vec<Uuid>| {
+                    let state = state.clone();
+                    Box::pin(async move {
+                        Ok(greenhouse::pushes_of(&state, &requests)
+                            .await?
+                            .into_iter()
+                            .map(|p| (p.intro_request_id, p))
+                            .collect())
+                    })
+                })
+            }),
+            greenhouse_applications: Arc::new(grouped(state, |state, keys| {
+                Box::pin(async move { greenhouse::applications_of(&state, &keys).await })
+            })),
             contact_counts: Arc::new({
                 let state = state.clone();
                 BatchLoader::new(move |owners: Vec<Uuid>| {

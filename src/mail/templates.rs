@@ -198,6 +198,39 @@ pub fn declined(summary: &RequestSummary<'_>, reason: Option<&str>, to: Mailbox)
     }
 }
 
+/// To the company's admins and the network's admins: an accepted introduction could not be
+/// added to the company's Greenhouse, and introgate gave up.
+pub fn greenhouse_push_failed(
+    summary: &RequestSummary<'_>,
+    attempts: u32,
+    error: &str,
+    to: Vec<Mailbox>,
+) -> Email {
+    let subject = format!(
+        "Not added to Greenhouse: {} and {}",
+        summary.talent, summary.company
+    );
+    Email {
+        kind: "greenhouse_push_failed",
+        network_id: Some(summary.network_id),
+        to,
+        cc: vec![],
+        bcc: vec![],
+        text: render(&TextPart::GreenhousePushFailed {
+            summary,
+            attempts,
+            error,
+        }),
+        html: render(&HtmlPart::GreenhousePushFailed {
+            title: &subject,
+            summary,
+            attempts,
+            error,
+        }),
+        subject,
+    }
+}
+
 /// To the recipient(s) of a request still undecided after the network's reminder delay.
 pub fn reminder(summary: &RequestSummary<'_>, recipients: Vec<Mailbox>) -> Email {
     let subject = format!("Reminder: {}", summary.title());
@@ -237,6 +270,12 @@ enum TextPart<'a> {
     },
     #[template(path = "email/reminder.txt")]
     Reminder { summary: &'a RequestSummary<'a> },
+    #[template(path = "email/greenhouse_push_failed.txt")]
+    GreenhousePushFailed {
+        summary: &'a RequestSummary<'a>,
+        attempts: u32,
+        error: &'a str,
+    },
 }
 
 /// The HTML part of each email: `.html` templates in `email/layout.html`, every value
@@ -274,6 +313,13 @@ enum HtmlPart<'a> {
     Reminder {
         title: &'a str,
         summary: &'a RequestSummary<'a>,
+    },
+    #[template(path = "email/greenhouse_push_failed.html")]
+    GreenhousePushFailed {
+        title: &'a str,
+        summary: &'a RequestSummary<'a>,
+        attempts: u32,
+        error: &'a str,
     },
 }
 

@@ -8,7 +8,6 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use entities::{email_outbox, enums::OutboxStatus};
-use rand::Rng;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
@@ -17,29 +16,11 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{MailTransport, SendError};
+pub use crate::retry::RetryPolicy;
 use crate::{clock::Clock, db::Db, metrics::Metrics};
 
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 const BATCH: u64 = 20;
-
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub base: Duration,
-    pub max: Duration,
-    pub max_attempts: u32,
-}
-
-impl RetryPolicy {
-    /// Exponential, capped, with ±20 % jitter so a recovered server is not hit all at once.
-    pub fn delay(&self, attempts: u32) -> Duration {
-        let exponential = self
-            .base
-            .saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1)));
-        exponential
-            .min(self.max)
-            .mul_f64(rand::thread_rng().gen_range(0.8..1.2))
-    }
-}
 
 pub struct MailWorker {
     pub db: Db,

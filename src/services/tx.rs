@@ -1,14 +1,16 @@
 //! A write transaction that owns its side effects.
 //!
 //! Whatever a change causes besides its own rows goes through the [`Tx`] of that change:
-//! emails become outbox rows of the same transaction, live signals are `NOTIFY`s of the same
-//! transaction (PostgreSQL) or are held by the `Tx` (SQLite). Only [`Tx::commit`] releases
-//! what is held in this process (waking the mail worker, SQLite's signals to the hub);
-//! dropping a `Tx` rolls the transaction back and releases nothing.
+//! emails and Greenhouse pushes become job rows of the same transaction, live signals are
+//! `NOTIFY`s of the same transaction (PostgreSQL) or are held by the `Tx` (SQLite). Only
+//! [`Tx::commit`] releases what is held in this process (waking the mail worker and the
+//! push worker, SQLite's signals to the hub); dropping a `Tx` rolls the transaction back and
+//! releases nothing.
 
 use std::sync::{Mutex, MutexGuard};
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
+use entities::greenhouse_push;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, Statement};
 use uuid::Uuid;
 
 use crate::{
@@ -31,6 +33,7 @@ pub struct Tx {
 struct Held {
     emails: bool,
     signals: Vec<Signal>,
+    greenhouse_pushes: bool,
 }
 
 impl Tx {
@@ -88,6 +91,18 @@ impl Tx {
         Ok(())
     }
 
+    /// Queues the push of an introduction into Greenhouse (a job row of this transaction).
+    pub async fn queue_greenhouse_push(
+        &self,
+        push: greenhouse_push::ActiveModel,
+    ) -> Result<(), DbErr> {
+        greenhouse_push::Entity::insert(push)
+            .exec(&self.txn)
+            .await?;
+        self.held().greenhouse_pushes = true;
+        Ok(())
+    }
+
     /// Tells the hubs of every process, once this transaction commits.
     pub async fn signal(&self, signal: Signal) -> Result<(), DbErr> {
         match self.txn.get_database_backend() {
@@ -116,6 +131,9 @@ impl Tx {
         let held = held.into_inner().unwrap_or_else(|e| e.into_inner());
         if held.emails {
             state.mail_wake.notify_one();
+        }
+        if held.greenhouse_pushes {
+            state.greenhouse_wake.notify_one();
         }
         for signal in held.signals {
             state.hub.receive(signal);

@@ -42,7 +42,7 @@ async fn app_with(backend: Backend, fake: &FakeHarvest, sync: Duration) -> TestA
 }
 
 /// A network with a company whose admin signed in: (network, company, its admin's token).
-async fn company(app: &TestApp, name: &str) -> (TestNetwork, String, String) {
+pub async fn company(app: &TestApp, name: &str) -> (TestNetwork, String, String) {
     let network = app.network(name).await;
     let company = create_company(app, &network, "Acme").await;
     let email = format!("casey@{}.test", name.to_lowercase().replace(' ', "-"));
@@ -57,7 +57,7 @@ async fn company(app: &TestApp, name: &str) -> (TestNetwork, String, String) {
     (network, company, token)
 }
 
-fn connect_input(company: &str, secret: &str, user_id: i64, source: Option<i64>) -> Value {
+pub fn connect_input(company: &str, secret: &str, user_id: i64, source: Option<i64>) -> Value {
     json!({ "input": {
         "companyId": company,
         "clientId": CLIENT_ID,

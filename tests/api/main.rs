@@ -10,6 +10,7 @@ mod decisions;
 mod email;
 mod greenhouse;
 mod greenhouse_client;
+mod greenhouse_push;
 mod http_surface;
 mod introductions;
 mod invitations;

@@ -1,6 +1,10 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{company, greenhouse_connection};
+use entities::{
+    company,
+    enums::{GreenhouseApplicationStatus, GreenhousePushStatus as PushStatus},
+    greenhouse_application, greenhouse_connection, greenhouse_push,
+};
 
 use super::Job;
 use crate::{
@@ -139,6 +143,138 @@ impl CompanyGreenhouse {
                 id: s.greenhouse_stage_id.to_string(),
                 name: s.name,
             })
+            .collect())
+    }
+}
+
+/// Where the push of an accepted introduction into Greenhouse stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GreenhousePushStatus {
+    /// Not accepted (yet): nothing to push.
+    NotRequested,
+    Pending,
+    Pushed,
+    /// Given up after `GREENHOUSE_MAX_ATTEMPTS`; `lastError` says why.
+    Failed,
+}
+
+/// A referral's hiring status in Greenhouse.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiringStatus {
+    InProcess,
+    Hired,
+    Rejected,
+}
+
+impl From<GreenhouseApplicationStatus> for HiringStatus {
+    fn from(status: GreenhouseApplicationStatus) -> Self {
+        match status {
+            // A converted prospect carries on as a candidate.
+            GreenhouseApplicationStatus::InProcess | GreenhouseApplicationStatus::Converted => {
+                Self::InProcess
+            }
+            GreenhouseApplicationStatus::Hired => Self::Hired,
+            GreenhouseApplicationStatus::Rejected => Self::Rejected,
+        }
+    }
+}
+
+/// An application introgate added in Greenhouse.
+pub struct GreenhouseApplication(pub greenhouse_application::Model);
+
+#[Object]
+impl GreenhouseApplication {
+    async fn id(&self) -> String {
+        self.0.greenhouse_application_id.to_string()
+    }
+
+    /// The job it is for; none for a prospect.
+    async fn job(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Job>> {
+        let Some(id) = self.0.job_id else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders().jobs.load_one(id).await?.map(Job))
+    }
+
+    /// The job's title, or "Prospect".
+    async fn job_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let Some(id) = self.0.job_id else {
+            return Ok("Prospect".into());
+        };
+        Ok(ctx
+            .loaders()
+            .jobs
+            .load_one(id)
+            .await?
+            .map(|j| j.title)
+            .unwrap_or_default())
+    }
+
+    async fn status(&self) -> HiringStatus {
+        self.0.status.into()
+    }
+
+    /// The interview stage it is in now, as last read.
+    async fn stage_name(&self) -> Option<&str> {
+        self.0.stage_name.as_deref()
+    }
+
+    /// When it last changed in Greenhouse.
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.greenhouse_updated_at
+    }
+}
+
+/// An introduction request in the company's Greenhouse.
+pub struct IntroRequestGreenhouse {
+    pub request: uuid::Uuid,
+    pub push: Option<greenhouse_push::Model>,
+}
+
+#[Object]
+impl IntroRequestGreenhouse {
+    async fn push_status(&self) -> GreenhousePushStatus {
+        match self.push.as_ref().map(|p| p.status) {
+            None => GreenhousePushStatus::NotRequested,
+            Some(PushStatus::Pending) => GreenhousePushStatus::Pending,
+            Some(PushStatus::Pushed) => GreenhousePushStatus::Pushed,
+            Some(PushStatus::Failed) => GreenhousePushStatus::Failed,
+        }
+    }
+
+    /// The candidate in Greenhouse, once found or created.
+    async fn candidate_id(&self) -> Option<String> {
+        self.push
+            .as_ref()
+            .and_then(|p| p.candidate_id)
+            .map(|id| id.to_string())
+    }
+
+    /// Added as a prospect: no job of the request came from Greenhouse.
+    async fn prospect(&self) -> bool {
+        self.push.as_ref().is_some_and(|p| p.prospect)
+    }
+
+    async fn last_error(&self) -> Option<&str> {
+        self.push.as_ref().and_then(|p| p.last_error.as_deref())
+    }
+
+    async fn attempts(&self) -> i32 {
+        self.push.as_ref().map_or(0, |p| p.attempts)
+    }
+
+    async fn applications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<GreenhouseApplication>> {
+        Ok(ctx
+            .loaders()
+            .greenhouse_applications
+            .load_one(self.request)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(GreenhouseApplication)
             .collect())
     }
 }

@@ -2,7 +2,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{intro_request, intro_request_event};
 
-use super::{Account, Company, CompanyAdmin, Job, Talent};
+use super::{Account, Company, CompanyAdmin, IntroRequestGreenhouse, Job, Talent};
 use crate::{
     error::ServiceError,
     graphql::{
@@ -220,6 +220,33 @@ impl IntroRequest {
     /// When it was accepted, declined, withdrawn or expired.
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
+    }
+
+    /// The request in the company's Greenhouse: its admins and the network's admins; null
+    /// for everyone else, and when the company is not connected (and nothing was pushed).
+    async fn greenhouse(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<IntroRequestGreenhouse>> {
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        if !access.manages_company(self.0.company_id) {
+            return Ok(None);
+        }
+        let loaders = ctx.loaders();
+        let (push, connection) = futures::try_join!(
+            loaders.greenhouse_pushes.load_one(self.0.id),
+            loaders.greenhouse_connections.load_one(self.0.company_id),
+        )?;
+        if push.is_none() && connection.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(IntroRequestGreenhouse {
+            request: self.0.id,
+            push,
+        }))
     }
 
     /// The timeline: every change of status, oldest first.

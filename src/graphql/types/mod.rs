@@ -20,7 +20,8 @@ pub use company::{Company, CompanyAdmin};
 pub use email::{EmailMessage, EmailStatus};
 pub use enums::*;
 pub use greenhouse::{
-    CompanyGreenhouse, GreenhouseNoteVisibility, GreenhouseSource, GreenhouseStage,
+    CompanyGreenhouse, GreenhouseApplication, GreenhouseNoteVisibility, GreenhousePushStatus,
+    GreenhouseSource, GreenhouseStage, HiringStatus, IntroRequestGreenhouse,
 };
 pub use intro_request::{
     InboxCounts, InboxSection, IntroDirection, IntroRequest, IntroRequestEvent, IntroStatus,

@@ -230,6 +230,19 @@ fn reminder_snapshot() {
     assert_email("reminder", &reminder(&full_request(true), company_admins()));
 }
 
+#[test]
+fn greenhouse_push_failed_snapshot() {
+    assert_email(
+        "greenhouse_push_failed",
+        &greenhouse_push_failed(
+            &full_request(true),
+            12,
+            "Greenhouse forbids this: POST /v3/candidates: 403 missing scope harvest:candidates:create",
+            company_admins(),
+        ),
+    );
+}
+
 /// Markup, ampersands and quotes in every user value: escaped in HTML, as typed in text.
 #[test]
 fn hostile_input_snapshots() {

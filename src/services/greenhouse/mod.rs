@@ -4,16 +4,21 @@
 //! * [`connection`]: connect (verified against Greenhouse before anything is saved), the
 //!   settings, disconnect, and what a company's admins read of it;
 //! * [`jobs`]: the import of open jobs and their interview stages, on connect, on demand, and
-//!   in the background (once across processes, by a lease on the connection).
+//!   in the background (once across processes, by a lease on the connection);
+//! * [`push`]: an accepted introduction into Greenhouse, as a durable job queued by the
+//!   acceptance: the candidate, its applications, a note and the tag, each exactly once.
 //!
 //! Who may: a company's own admins and the network's admins ([`NetworkAccess::manages_company`]);
 //! everyone else sees nothing of a company's Greenhouse.
 
 pub mod connection;
 pub mod jobs;
+pub mod push;
 
-use entities::{company, greenhouse_connection};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+use entities::{company, greenhouse_application, greenhouse_connection, greenhouse_push};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::{
@@ -65,6 +70,37 @@ pub async fn connections_of(
         .filter(greenhouse_connection::Column::CompanyId.is_in(company_ids.iter().copied()))
         .all(state.db.read())
         .await?)
+}
+
+/// The pushes of many requests at once (for a list of requests).
+pub async fn pushes_of(
+    state: &AppState,
+    request_ids: &[Uuid],
+) -> ServiceResult<Vec<greenhouse_push::Model>> {
+    Ok(greenhouse_push::Entity::find()
+        .filter(greenhouse_push::Column::IntroRequestId.is_in(request_ids.iter().copied()))
+        .all(state.db.read())
+        .await?)
+}
+
+/// The applications introgate added for many requests, grouped by request, oldest first.
+pub async fn applications_of(
+    state: &AppState,
+    request_ids: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, Vec<greenhouse_application::Model>>> {
+    let applications = greenhouse_application::Entity::find()
+        .filter(greenhouse_application::Column::IntroRequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(greenhouse_application::Column::Id)
+        .all(state.db.read())
+        .await?;
+    let mut grouped: HashMap<Uuid, Vec<greenhouse_application::Model>> = HashMap::new();
+    for application in applications {
+        grouped
+            .entry(application.intro_request_id)
+            .or_default()
+            .push(application);
+    }
+    Ok(grouped)
 }
 
 /// What binds a sealed secret to its company (see [`SecretKey::seal`]).

@@ -22,6 +22,7 @@ use crate::{
     error::{InputErrors, ServiceError, ServiceResult},
     services::{
         access::{Actor, NetworkAccess},
+        greenhouse,
         tx::Tx,
     },
     state::AppState,
@@ -123,7 +124,9 @@ pub async fn accept_intro(
         u.col_expr(intro_request::Column::DecidedAt, Expr::value(now))
     })
     .await?;
-    notify::introduced(&tx, &accepted, account_id).await?;
+    let details = notify::RequestDetails::load(&tx, &accepted).await?;
+    notify::introduced(&tx, &details, &accepted, account_id).await?;
+    greenhouse::push::queue(&tx, &accepted, &details, account_id).await?;
     tx.commit().await?;
     Ok(accepted)
 }

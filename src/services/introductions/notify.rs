@@ -106,7 +106,7 @@ pub async fn requested(
         IntroStatus::AwaitingPointOfContact => AdminAttention::NoCompanyAdmin,
         _ => return delivered_with(tx, details, request).await,
     };
-    let admins = network_admins(tx.db(), request.network_id).await?;
+    let admins = network_admin_mailboxes(tx.db(), request.network_id).await?;
     let email = templates::request_needs_admin(&summary, attention, admins);
     Ok(tx.queue_email(email).await?)
 }
@@ -131,17 +131,17 @@ async fn delivered_with(
 /// the requester), network admins Bcc.
 pub async fn introduced(
     tx: &Tx,
+    details: &RequestDetails,
     request: &intro_request::Model,
     accepted_by: Uuid,
 ) -> ServiceResult<()> {
-    let details = RequestDetails::load(tx, request).await?;
     let (Some(to), Some(cc)) = (
         account_mailbox(tx.db(), accepted_by).await?,
         account_mailbox(tx.db(), request.requested_by_account_id).await?,
     ) else {
         return Ok(());
     };
-    let bcc = network_admins(tx.db(), request.network_id).await?;
+    let bcc = network_admin_mailboxes(tx.db(), request.network_id).await?;
     let email = templates::introduction(&details.summary(request), to, cc, bcc);
     Ok(tx.queue_email(email).await?)
 }
@@ -178,15 +178,23 @@ async fn recipients(
     talent: &talent::Model,
 ) -> ServiceResult<Vec<Mailbox>> {
     Ok(match request.direction {
-        IntroDirection::TalentToCompany => active_admins(db, request.company_id)
-            .await?
-            .iter()
-            .filter_map(|a| mailbox(&a.name, &a.email))
-            .collect(),
+        IntroDirection::TalentToCompany => company_admin_mailboxes(db, request.company_id).await?,
         IntroDirection::CompanyToTalent => {
             mailbox(&talent.name, &talent.email).into_iter().collect()
         }
     })
+}
+
+/// Every active admin's address of a company.
+pub async fn company_admin_mailboxes(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> ServiceResult<Vec<Mailbox>> {
+    Ok(active_admins(db, company_id)
+        .await?
+        .iter()
+        .filter_map(|a| mailbox(&a.name, &a.email))
+        .collect())
 }
 
 /// The company's active admins, oldest first.
@@ -203,7 +211,7 @@ pub async fn active_admins(
 }
 
 /// Every network admin's address.
-async fn network_admins(
+pub async fn network_admin_mailboxes(
     db: &impl ConnectionTrait,
     network_id: Uuid,
 ) -> ServiceResult<Vec<Mailbox>> {

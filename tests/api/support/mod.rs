@@ -191,6 +191,8 @@ pub fn test_config(url: DatabaseUrl, mail_dir: PathBuf) -> ServerConfig {
             greenhouse_auth_url: "http://127.0.0.1:9".parse().unwrap(),
             greenhouse_sync_interval: Duration::from_secs(600),
             greenhouse_timeout: Duration::from_secs(5),
+            greenhouse_retry_base: Duration::from_millis(100),
+            greenhouse_max_attempts: 5,
         },
         limits: LimitsConfig::default(),
         // Long: tests must see events through the signals, not through the safety sweep.
