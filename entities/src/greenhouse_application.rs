@@ -20,6 +20,9 @@ pub struct Model {
     pub status: GreenhouseApplicationStatus,
     pub stage_name: Option<String>,
     pub greenhouse_updated_at: Option<DateTimeUtc>,
+    /// When introgate first saw it hired / rejected (Greenhouse's `rejected_at` when given).
+    pub hired_at: Option<DateTimeUtc>,
+    pub rejected_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

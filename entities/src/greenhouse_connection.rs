@@ -24,6 +24,15 @@ pub struct Model {
     pub next_sync_at: DateTimeUtc,
     pub sync_locked_by: Option<String>,
     pub sync_locked_until: Option<DateTimeUtc>,
+    /// Sealed with the server's secret key; checks the `Signature` of Greenhouse's webhooks.
+    pub webhook_secret_sealed: Option<String>,
+    /// The next status poll asks for applications changed since this instant.
+    pub polled_until: Option<DateTimeUtc>,
+    pub last_poll_at: Option<DateTimeUtc>,
+    /// When the statuses are polled next; none: at once.
+    pub next_poll_at: Option<DateTimeUtc>,
+    pub poll_locked_by: Option<String>,
+    pub poll_locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -30,6 +30,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub pushed_at: Option<DateTimeUtc>,
+    /// Bumped when the talent's name, email or LinkedIn change; the candidate in Greenhouse
+    /// reflects `synced_revision`, and is patched while the two differ.
+    pub candidate_revision: i32,
+    pub synced_revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

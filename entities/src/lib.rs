@@ -16,6 +16,7 @@ pub mod greenhouse_application;
 pub mod greenhouse_connection;
 pub mod greenhouse_push;
 pub mod greenhouse_stage;
+pub mod greenhouse_webhook_event;
 pub mod intro_request;
 pub mod intro_request_event;
 pub mod intro_request_job;

@@ -6,6 +6,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_event_log;
 mod m20261130_000003_greenhouse;
 mod m20261130_000004_greenhouse_push;
+mod m20261130_000005_greenhouse_status;
 
 /// A foreign key from `table.column` to `target.id`, removed with its target.
 fn references(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_event_log::Migration),
             Box::new(m20261130_000003_greenhouse::Migration),
             Box::new(m20261130_000004_greenhouse_push::Migration),
+            Box::new(m20261130_000005_greenhouse_status::Migration),
         ]
     }
 }

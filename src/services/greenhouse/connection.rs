@@ -146,6 +146,12 @@ pub async fn connect(
                 next_sync_at: Set(next_sync_at),
                 sync_locked_by: Set(None),
                 sync_locked_until: Set(None),
+                webhook_secret_sealed: Set(None),
+                polled_until: Set(None),
+                last_poll_at: Set(None),
+                next_poll_at: Set(None),
+                poll_locked_by: Set(None),
+                poll_locked_until: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

@@ -78,6 +78,8 @@ pub async fn queue(
         created_at: Set(now),
         updated_at: Set(now),
         pushed_at: Set(None),
+        candidate_revision: Set(0),
+        synced_revision: Set(0),
     })
     .await?;
     Ok(())
@@ -411,6 +413,8 @@ async fn record_application(
         status: Set(status(application.status)),
         stage_name: Set(application.stage_name.clone()),
         greenhouse_updated_at: Set(application.updated_at),
+        hired_at: Set(None),
+        rejected_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
