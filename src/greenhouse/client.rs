@@ -541,6 +541,15 @@ impl Harvest for HarvestClient {
             .await
     }
 
+    async fn candidates_by_ids(
+        &self,
+        credentials: &Credentials,
+        candidate_ids: &[i64],
+    ) -> HarvestResult<Vec<Candidate>> {
+        self.list_by_ids(credentials, "candidates", "ids", candidate_ids, &[])
+            .await
+    }
+
     async fn create_candidate(
         &self,
         credentials: &Credentials,

@@ -322,6 +322,12 @@ pub trait Harvest: Send + Sync {
         email: &str,
     ) -> HarvestResult<Vec<Candidate>>;
 
+    async fn candidates_by_ids(
+        &self,
+        credentials: &Credentials,
+        candidate_ids: &[i64],
+    ) -> HarvestResult<Vec<Candidate>>;
+
     async fn create_candidate(
         &self,
         credentials: &Credentials,

@@ -160,6 +160,96 @@ pub async fn set_verified(
     Ok(model.update(state.db.write()).await?)
 }
 
+/// `updateTalent`: what is given changes (an empty `headline` or `linkedinUrl` clears it).
+#[derive(Debug, Default)]
+pub struct TalentPatch<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub headline: Option<&'a str>,
+    pub linkedin_url: Option<&'a str>,
+}
+
+/// Changes a profile: the talent themself or a network admin. A change of name, email or
+/// LinkedIn reaches the candidates pushed to Greenhouse (through their durable pushes).
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    talent_id: Uuid,
+    patch: TalentPatch<'_>,
+) -> ServiceResult<talent::Model> {
+    let account = actor.require_account()?;
+    let mut errors = InputErrors::default();
+    let name = errors.check("name", patch.name.map(Name::parse).transpose());
+    let email = errors.check("email", patch.email.map(EmailAddress::parse).transpose());
+    let headline = errors.check("headline", patch.headline.map(LongText::parse).transpose());
+    let linkedin = errors.check(
+        "linkedinUrl",
+        patch
+            .linkedin_url
+            .map(|url| WebUrl::parse_optional(Some(url)))
+            .transpose(),
+    );
+    errors.finish()?;
+    let (Some(name), Some(email), Some(headline), Some(linkedin)) =
+        (name, email, headline, linkedin)
+    else {
+        unreachable!()
+    };
+    let not_found = || ServiceError::not_found("talentId", "talent");
+    let network_id = find(state, talent_id)
+        .await?
+        .ok_or_else(not_found)?
+        .network_id;
+    let access = actor.access(&state.db, network_id).await?;
+    // Decided from the row as it is inside the transaction, after the network's lock.
+    let tx = Tx::begin_in_network(state, network_id).await?;
+    let talent = talent::Entity::find_by_id(talent_id)
+        .one(tx.db())
+        .await?
+        .ok_or_else(not_found)?;
+    if !access.admin && talent.account_id != Some(account) {
+        return Err(if access.talent_scope().allows(&talent) {
+            ServiceError::Forbidden
+        } else {
+            not_found()
+        });
+    }
+    let mut model = talent.clone().into_active_model();
+    if let Some(name) = name {
+        model.name = Set(name.as_str().to_owned());
+    }
+    if let Some(email) = email {
+        model.email = Set(email.as_str().to_owned());
+        model.email_key = Set(email.key());
+    }
+    if let Some(headline) = headline {
+        model.headline = Set(Some(headline.into_string()).filter(|h| !h.is_empty()));
+    }
+    if let Some(linkedin) = linkedin {
+        model.linkedin_url = Set(linkedin.map(WebUrl::into_string));
+    }
+    model.updated_at = Set(tx.now());
+    let updated = match model.update(tx.db()).await {
+        Ok(updated) => updated,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(UserError::duplicate(
+                "email",
+                "this email is already in the network's talent",
+            )
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if (&updated.name, &updated.email, &updated.linkedin_url)
+        != (&talent.name, &talent.email, &talent.linkedin_url)
+    {
+        crate::services::greenhouse::push::talent_changed(&tx, updated.id).await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
+}
+
 /// The profiles the actor may list, with the filters; `None` if they may see none.
 fn visible_select(
     access: &NetworkAccess,

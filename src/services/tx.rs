@@ -103,6 +103,19 @@ impl Tx {
         Ok(())
     }
 
+    /// Changes queued pushes (e.g. due again because the candidate changed); the push
+    /// worker is woken on commit if any changed.
+    pub async fn requeue_greenhouse_pushes(
+        &self,
+        update: sea_orm::UpdateMany<greenhouse_push::Entity>,
+    ) -> Result<u64, DbErr> {
+        let changed = update.exec(&self.txn).await?.rows_affected;
+        if changed > 0 {
+            self.held().greenhouse_pushes = true;
+        }
+        Ok(changed)
+    }
+
     /// Tells the hubs of every process, once this transaction commits.
     pub async fn signal(&self, signal: Signal) -> Result<(), DbErr> {
         match self.txn.get_database_backend() {

@@ -14,8 +14,9 @@ use crate::{
     greenhouse::{company, connect_input},
     invitations::add_talent,
     support::{
-        Backend, TestApp,
+        Backend, TestApp, error_code,
         fake_harvest::{CLIENT_ID, CLIENT_SECRET, FakeHarvest},
+        user_error,
     },
     with_backends,
 };
@@ -27,7 +28,8 @@ with_backends!(
     failing_applications_are_retried_without_duplicates,
     two_processes_push_each_introduction_once,
     a_push_that_keeps_failing_is_given_up_and_told,
-    a_list_of_requests_reads_greenhouse_in_batches
+    a_list_of_requests_reads_greenhouse_in_batches,
+    talent_changes_reach_the_candidate
 );
 
 /// A connected company (with a source), its admin, and a verified talent.
@@ -94,14 +96,24 @@ async fn jobs(setup: &Setup) -> Vec<String> {
 
 /// A talent (new) asks for `jobs`; the company's admin accepts. Returns the request's id.
 async fn accepted(setup: &Setup, name: &str, email: &str, jobs: &[String]) -> String {
-    let (_, talent) = add_talent(&setup.app, &setup.network, name, email, true).await;
+    accepted_talent(setup, name, email, jobs).await.2
+}
+
+/// Like [`accepted`]; also the talent's id and token.
+async fn accepted_talent(
+    setup: &Setup,
+    name: &str,
+    email: &str,
+    jobs: &[String],
+) -> (String, String, String) {
+    let (talent_id, talent) = add_talent(&setup.app, &setup.network, name, email, true).await;
     let asked = setup.app.mutate(Some(&talent), "requestIntroToCompany", "mutation($c: ID!, $j: [ID!]!) { requestIntroToCompany(input: {companyId: $c, jobIds: $j, message: \"I build payment systems.\"}) { introRequest { id status } userErrors { field code } } }", json!({ "c": setup.company, "j": jobs })).await;
     let id = asked["introRequest"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{asked}"))
         .to_owned();
     accept(setup, &id).await;
-    id
+    (talent_id, talent, id)
 }
 
 async fn accept(setup: &Setup, id: &str) {
@@ -465,5 +477,133 @@ async fn a_list_of_requests_reads_greenhouse_in_batches(backend: Backend) {
     assert_eq!(
         costs[0], costs[1],
         "statements at 2 and 6 requests: {costs:?}"
+    );
+}
+
+const UPDATE_TALENT: &str = "mutation($input: UpdateTalentInput!) { updateTalent(input: $input) { talent { name email linkedinUrl headline } userErrors { field code } } }";
+
+async fn talent_changes_reach_the_candidate(backend: Backend) {
+    let setup = setup(backend).await;
+    let jobs = jobs(&setup).await;
+    let (talent, token, id) =
+        accepted_talent(&setup, "Lena Ortiz", "lena@pushing.test", &jobs[..1]).await;
+    assert_eq!(settled(&setup, &id).await["pushStatus"], "PUSHED");
+    let (candidate, ..) = in_greenhouse(&setup.fake, "lena@pushing.test");
+    let patches = || setup.fake.request_count("PATCH", "/v3/candidates/*");
+
+    // Bad input, and someone who may not: refused, nothing changes.
+    let bad = setup
+        .app
+        .mutate(
+            Some(&token),
+            "updateTalent",
+            UPDATE_TALENT,
+            json!({ "input": { "talentId": talent, "name": "Lena New", "email": "not an email" } }),
+        )
+        .await;
+    assert_eq!(user_error(&bad).as_deref(), Some("INVALID_INPUT"), "{bad}");
+    assert_eq!(bad["userErrors"][0]["field"], json!(["email"]));
+    let company_admin = setup
+        .app
+        .gql(
+            Some(&setup.casey),
+            UPDATE_TALENT,
+            json!({ "input": { "talentId": talent, "name": "Lena Company" } }),
+        )
+        .await;
+    assert_eq!(error_code(&company_admin).as_deref(), Some("FORBIDDEN"));
+    let other = setup.app.network("Elsewhere").await;
+    let outsider = setup
+        .app
+        .gql(
+            Some(&other.admin_token),
+            UPDATE_TALENT,
+            json!({ "input": { "talentId": talent, "name": "Lena Outside" } }),
+        )
+        .await;
+    assert_eq!(
+        user_error(&outsider["data"]["updateTalent"]).as_deref(),
+        Some("NOT_FOUND"),
+        "{outsider}"
+    );
+    let person = setup.fake.candidate(candidate).unwrap();
+    assert_eq!(person.first_name, "Lena");
+    assert_eq!(patches(), 0);
+
+    // The talent's own change reaches the candidate, although Greenhouse answers 500 four
+    // times (three tries of one attempt, one of the next).
+    setup.fake.fail_next("PATCH", "/v3/candidates/*", 4, 500);
+    let changed = setup
+        .app
+        .mutate(
+            Some(&token),
+            "updateTalent",
+            UPDATE_TALENT,
+            json!({ "input": {
+                "talentId": talent,
+                "name": "Lena María Ortiz-Vidal",
+                "email": "lena.ortiz@newmail.test",
+                "linkedinUrl": "https://www.linkedin.com/in/lena-ortiz",
+            } }),
+        )
+        .await;
+    assert_eq!(
+        changed["talent"]["name"], "Lena María Ortiz-Vidal",
+        "{changed}"
+    );
+    let started = std::time::Instant::now();
+    let person = loop {
+        let person = setup.fake.candidate(candidate).unwrap();
+        if person.last_name == "María Ortiz-Vidal" {
+            break person;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{person:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(person.first_name, "Lena");
+    let emails: Vec<_> = person
+        .email_addresses
+        .iter()
+        .map(|a| a.value.as_str())
+        .collect();
+    // The new address first; the old one kept (Greenhouse replaces a list whole).
+    assert_eq!(emails, ["lena.ortiz@newmail.test", "lena@pushing.test"]);
+    assert!(
+        person
+            .social_media_addresses
+            .iter()
+            .any(|a| a.value == "https://www.linkedin.com/in/lena-ortiz"),
+        "{person:?}"
+    );
+    let greenhouse = settled(&setup, &id).await;
+    assert_eq!(greenhouse["pushStatus"], "PUSHED", "{greenhouse}");
+    assert_eq!(
+        greenhouse["attempts"], 2,
+        "a new round: one failed attempt, then done"
+    );
+    assert!(greenhouse["lastError"].is_null());
+    let candidates = setup.fake.candidates().len();
+    let patched = patches();
+
+    // A network admin's change of the headline alone: nothing for Greenhouse.
+    let headline = setup
+        .app
+        .mutate(
+            Some(&setup.network.admin_token),
+            "updateTalent",
+            UPDATE_TALENT,
+            json!({ "input": { "talentId": talent, "headline": "Staff engineer" } }),
+        )
+        .await;
+    assert_eq!(
+        headline["talent"]["headline"], "Staff engineer",
+        "{headline}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(patches(), patched);
+    assert_eq!(
+        setup.fake.candidates().len(),
+        candidates,
+        "no candidate created"
     );
 }

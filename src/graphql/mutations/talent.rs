@@ -4,7 +4,7 @@ use super::parse_id;
 use crate::{
     graphql::{context::ContextExt, errors::Payload, types::Talent},
     payload,
-    services::talent::{self, NewTalent},
+    services::talent::{self, NewTalent, TalentPatch},
 };
 
 #[derive(Default)]
@@ -31,8 +31,47 @@ pub struct SetTalentVerifiedInput {
 
 payload!(SetTalentVerifiedPayload { talent: Talent });
 
+#[derive(InputObject)]
+pub struct UpdateTalentInput {
+    pub talent_id: ID,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// An empty headline clears it.
+    pub headline: Option<String>,
+    /// An empty URL clears it.
+    pub linkedin_url: Option<String>,
+}
+
+payload!(UpdateTalentPayload { talent: Talent });
+
 #[Object]
 impl TalentMutations {
+    /// Changes a profile (the talent themself or a network admin). A change of name, email
+    /// or LinkedIn reaches the candidate in the company's Greenhouse.
+    async fn update_talent(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTalentInput,
+    ) -> async_graphql::Result<UpdateTalentPayload> {
+        let talent_id = parse_id!(UpdateTalentPayload, Talent, "talentId", input.talent_id);
+        let result = talent::update(
+            ctx.state(),
+            &ctx.actor(),
+            talent_id,
+            TalentPatch {
+                name: input.name.as_deref(),
+                email: input.email.as_deref(),
+                headline: input.headline.as_deref(),
+                linkedin_url: input.linkedin_url.as_deref(),
+            },
+        )
+        .await;
+        UpdateTalentPayload::respond(result, |t| UpdateTalentPayload {
+            talent: Some(Talent(t)),
+            user_errors: vec![],
+        })
+    }
+
     /// Adds a professional to the network and emails them an invitation to claim the profile.
     async fn add_talent(
         &self,

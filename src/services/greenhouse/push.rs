@@ -21,7 +21,8 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::Expr,
+    QueryOrder, QuerySelect, QueryTrait, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -30,8 +31,8 @@ use super::{connection_of, credentials};
 use crate::{
     error::{ServiceError, ServiceResult},
     greenhouse::{
-        self, Address, Credentials, Harvest, HarvestError, NewApplication, NewCandidate, NewNote,
-        NoteVisibility,
+        self, Address, CandidatePatch, Credentials, Harvest, HarvestError, NewApplication,
+        NewCandidate, NewNote, NoteVisibility,
     },
     mail::templates,
     retry::RetryPolicy,
@@ -81,6 +82,49 @@ pub async fn queue(
         candidate_revision: Set(0),
         synced_revision: Set(0),
     })
+    .await?;
+    Ok(())
+}
+
+/// The talent's name, email or LinkedIn changed (in `tx`): their candidates are patched, by
+/// the pushes of their requests, made due again. A push that failed for good stays so.
+pub async fn talent_changed(tx: &Tx, talent_id: Uuid) -> ServiceResult<()> {
+    let requests = intro_request::Entity::find()
+        .select_only()
+        .column(intro_request::Column::Id)
+        .filter(intro_request::Column::TalentId.eq(talent_id))
+        .into_query();
+    let of_talent = greenhouse_push::Column::IntroRequestId.in_subquery(requests);
+    tx.requeue_greenhouse_pushes(
+        greenhouse_push::Entity::update_many()
+            .col_expr(
+                greenhouse_push::Column::CandidateRevision,
+                Expr::col(greenhouse_push::Column::CandidateRevision).add(1),
+            )
+            .col_expr(
+                greenhouse_push::Column::Status,
+                Expr::value(GreenhousePushStatus::Pending),
+            )
+            .col_expr(greenhouse_push::Column::UpdatedAt, Expr::value(tx.now()))
+            .filter(of_talent.clone())
+            .filter(greenhouse_push::Column::Status.ne(GreenhousePushStatus::Failed)),
+    )
+    .await?;
+    // Pushed ones start a new round of attempts, at once.
+    tx.requeue_greenhouse_pushes(
+        greenhouse_push::Entity::update_many()
+            .col_expr(greenhouse_push::Column::Attempts, Expr::value(0))
+            .col_expr(
+                greenhouse_push::Column::NextAttemptAt,
+                Expr::value(tx.now()),
+            )
+            .col_expr(
+                greenhouse_push::Column::LastError,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(of_talent)
+            .filter(greenhouse_push::Column::PushedAt.is_not_null()),
+    )
     .await?;
     Ok(())
 }
@@ -235,11 +279,24 @@ async fn attempt(state: &AppState, push: &greenhouse_push::Model) -> Result<(), 
         .await?
         .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("request without talent")))?;
 
+    // The talent as read now reflects at least `candidate_revision` (bumped in the
+    // transaction that changed the talent, committed before this push was loaded).
+    let revision = push.candidate_revision;
     let candidate = match push.candidate_id {
-        Some(id) => id,
+        Some(id) => {
+            if push.synced_revision != revision {
+                update_candidate(greenhouse, &credentials, id, &talent).await?;
+                record(state, push, |p| p.synced_revision = Set(revision)).await?;
+            }
+            id
+        }
         None => {
             let id = candidate(greenhouse, &credentials, &talent).await?;
-            record(state, push, |p| p.candidate_id = Set(Some(id))).await?;
+            record(state, push, |p| {
+                p.candidate_id = Set(Some(id));
+                p.synced_revision = Set(revision);
+            })
+            .await?;
             id
         }
     };
@@ -369,6 +426,53 @@ async fn candidate(
     Ok(greenhouse.create_candidate(credentials, &new).await?.id)
 }
 
+/// The talent's name, email and LinkedIn onto their candidate. Greenhouse replaces a list
+/// field whole, so the candidate's addresses are read and the talent's added to them:
+/// addresses a recruiter relies on are never removed.
+async fn update_candidate(
+    greenhouse: &dyn Harvest,
+    credentials: &Credentials,
+    candidate_id: i64,
+    talent: &talent::Model,
+) -> Result<(), HarvestError> {
+    let current = greenhouse
+        .candidates_by_ids(credentials, &[candidate_id])
+        .await?
+        .into_iter()
+        .find(|c| c.id == candidate_id)
+        .ok_or_else(|| HarvestError::NotFound(format!("candidate {candidate_id}")))?;
+    let (first, last) = split_name(&talent.name);
+    let with = |mut addresses: Vec<Address>, value: &str, kind: Option<&str>| {
+        if addresses
+            .iter()
+            .any(|a| a.value.eq_ignore_ascii_case(value))
+        {
+            return None;
+        }
+        addresses.insert(
+            0,
+            Address {
+                value: value.to_owned(),
+                kind: kind.map(str::to_owned),
+            },
+        );
+        Some(addresses)
+    };
+    let patch = CandidatePatch {
+        first_name: Some(first),
+        last_name: Some(last),
+        email_addresses: with(current.email_addresses, &talent.email, Some("personal")),
+        social_media_addresses: talent
+            .linkedin_url
+            .as_deref()
+            .and_then(|url| with(current.social_media_addresses, url, None)),
+    };
+    greenhouse
+        .update_candidate(credentials, candidate_id, &patch)
+        .await?;
+    Ok(())
+}
+
 /// First name: the first word; last name: the rest (Greenhouse requires one: `-` when the
 /// name is one word).
 pub fn split_name(name: &str) -> (String, String) {
@@ -454,6 +558,10 @@ async fn settle(
     model.locked_until = Set(None);
     model.updated_at = Set(now);
     match outcome {
+        // The talent changed while this attempt ran: their candidate is patched next.
+        Ok(()) if current.candidate_revision != push.candidate_revision => {
+            model.next_attempt_at = Set(now);
+        }
         Ok(()) => {
             model.status = Set(GreenhousePushStatus::Pushed);
             model.pushed_at = Set(Some(now));
