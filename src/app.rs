@@ -30,6 +30,7 @@ pub struct Application {
     mail_worker: MailWorker,
     follow_up_interval: std::time::Duration,
     greenhouse_retry: crate::retry::RetryPolicy,
+    greenhouse_poll_interval: std::time::Duration,
     live: LiveConfig,
     shutdown: CancellationToken,
 }
@@ -58,6 +59,12 @@ impl Application {
             greenhouse: Arc::new(HarvestClient::new(config.greenhouse.client())),
             greenhouse_sync_interval: config.greenhouse.greenhouse_sync_interval,
             greenhouse_wake: Arc::new(Notify::new()),
+            greenhouse_poll_wake: Arc::new(Notify::new()),
+            greenhouse_webhook_base: config
+                .greenhouse
+                .greenhouse_webhook_base_url
+                .clone()
+                .unwrap_or_else(|| config.app_url.clone()),
         };
 
         let mail = &config.mail;
@@ -104,6 +111,7 @@ impl Application {
             mail_worker,
             follow_up_interval: config.intro_follow_up_interval,
             greenhouse_retry: config.greenhouse.push_retry(),
+            greenhouse_poll_interval: config.greenhouse.greenhouse_poll_interval,
             live: config.live.clone(),
             shutdown,
         })
@@ -145,6 +153,11 @@ impl Application {
             self.state.greenhouse_sync_interval,
             shutdown.clone(),
         ));
+        let status_polls = tokio::spawn(crate::services::greenhouse::statuses::run_polls(
+            self.state.clone(),
+            self.greenhouse_poll_interval,
+            shutdown.clone(),
+        ));
         let follow_ups = tokio::spawn(crate::services::introductions::run_follow_ups(
             self.state.clone(),
             self.follow_up_interval,
@@ -182,6 +195,7 @@ impl Application {
         let _ = worker.await;
         let _ = follow_ups.await;
         let _ = job_syncs.await;
+        let _ = status_polls.await;
         let _ = pushes.await;
         let _ = hub.await;
         if let Some(notifications) = notifications {

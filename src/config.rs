@@ -119,6 +119,16 @@ pub struct GreenhouseConfig {
     #[arg(long, env = "GREENHOUSE_SYNC_INTERVAL", default_value = "15m", value_parser = parse_duration)]
     pub greenhouse_sync_interval: Duration,
 
+    /// How often each connected company's application statuses are polled (a signed
+    /// webhook from Greenhouse triggers a poll sooner).
+    #[arg(long, env = "GREENHOUSE_POLL_INTERVAL", default_value = "10m", value_parser = parse_duration)]
+    pub greenhouse_poll_interval: Duration,
+
+    /// The server's address as Greenhouse reaches it, for `Company.greenhouse.webhookUrl`;
+    /// unset: `APP_URL`.
+    #[arg(long, env = "GREENHOUSE_WEBHOOK_BASE_URL")]
+    pub greenhouse_webhook_base_url: Option<AppUrl>,
+
     /// One HTTP call to Greenhouse.
     #[arg(long, env = "GREENHOUSE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub greenhouse_timeout: Duration,
@@ -139,6 +149,8 @@ impl Default for GreenhouseConfig {
             greenhouse_api_url: Url::parse("https://harvest.greenhouse.io").expect("a URL"),
             greenhouse_auth_url: Url::parse("https://auth.greenhouse.io").expect("a URL"),
             greenhouse_sync_interval: Duration::from_secs(15 * 60),
+            greenhouse_poll_interval: Duration::from_secs(10 * 60),
+            greenhouse_webhook_base_url: None,
             greenhouse_timeout: Duration::from_secs(30),
             greenhouse_retry_base: Duration::from_secs(30),
             greenhouse_max_attempts: 12,

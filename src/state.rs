@@ -31,6 +31,10 @@ pub struct AppState {
     pub greenhouse_sync_interval: std::time::Duration,
     /// Wakes the Greenhouse push worker after a commit that queued a push.
     pub greenhouse_wake: Arc<Notify>,
+    /// Wakes the Greenhouse status poller (a webhook made a company's poll due).
+    pub greenhouse_poll_wake: Arc<Notify>,
+    /// Where Greenhouse's webhooks reach this server (`…/webhooks/greenhouse/{companyId}`).
+    pub greenhouse_webhook_base: crate::config::AppUrl,
 }
 
 impl AppState {
@@ -61,6 +65,10 @@ impl AppState {
             greenhouse: Arc::new(HarvestClient::new(GreenhouseConfig::default().client())),
             greenhouse_sync_interval: GreenhouseConfig::default().greenhouse_sync_interval,
             greenhouse_wake: Arc::new(Notify::new()),
+            greenhouse_poll_wake: Arc::new(Notify::new()),
+            greenhouse_webhook_base: "http://localhost:8080"
+                .parse()
+                .map_err(anyhow::Error::msg)?,
         })
     }
 }

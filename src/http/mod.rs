@@ -1,9 +1,11 @@
-//! Routes: `/graphql` (GraphQL over HTTP), `/graphql/ws` (subscriptions), `/graphiql`, `/healthz`, `/readyz`, `/metrics`.
+//! Routes: `/graphql` (GraphQL over HTTP), `/graphql/ws` (subscriptions), `/graphiql`, `/healthz`, `/readyz`, `/metrics`,
+//! `/webhooks/greenhouse/{companyId}`.
 
 mod graphiql;
 mod graphql;
 mod health;
 mod operation;
+mod webhooks;
 mod ws;
 
 use std::sync::{Arc, atomic::Ordering};
@@ -14,7 +16,7 @@ use axum::{
     http::{HeaderValue, Method, header},
     middleware::{self, Next},
     response::Response,
-    routing::get,
+    routing::{get, post},
 };
 use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
@@ -47,6 +49,10 @@ pub fn router(http: HttpState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route(
+            "/webhooks/greenhouse/{company_id}",
+            post(webhooks::greenhouse),
+        )
         .layer(DefaultBodyLimit::max(body_limit))
         // A body declared larger than the limit is refused before any of it is read.
         .layer(RequestBodyLimitLayer::new(body_limit))

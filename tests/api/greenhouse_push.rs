@@ -33,16 +33,16 @@ with_backends!(
 );
 
 /// A connected company (with a source), its admin, and a verified talent.
-struct Setup {
-    app: TestApp,
-    fake: FakeHarvest,
-    network: crate::support::TestNetwork,
-    company: String,
-    casey: String,
-    source: i64,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) fake: FakeHarvest,
+    pub(crate) network: crate::support::TestNetwork,
+    pub(crate) company: String,
+    pub(crate) casey: String,
+    pub(crate) source: i64,
 }
 
-async fn setup_with(
+pub(crate) async fn setup_with(
     backend: Backend,
     configure: impl FnOnce(&mut introgate::config::ServerConfig),
 ) -> Setup {
@@ -84,7 +84,7 @@ async fn setup(backend: Backend) -> Setup {
 }
 
 /// The company's imported open jobs (ids).
-async fn jobs(setup: &Setup) -> Vec<String> {
+pub(crate) async fn jobs(setup: &Setup) -> Vec<String> {
     let body = setup.app.gql(Some(&setup.casey), "query($c: ID!) { node(id: $c) { ... on Company { jobs(status: OPEN) { nodes { id } } } } }", json!({ "c": setup.company })).await;
     body["data"]["node"]["jobs"]["nodes"]
         .as_array()
@@ -95,12 +95,12 @@ async fn jobs(setup: &Setup) -> Vec<String> {
 }
 
 /// A talent (new) asks for `jobs`; the company's admin accepts. Returns the request's id.
-async fn accepted(setup: &Setup, name: &str, email: &str, jobs: &[String]) -> String {
+pub(crate) async fn accepted(setup: &Setup, name: &str, email: &str, jobs: &[String]) -> String {
     accepted_talent(setup, name, email, jobs).await.2
 }
 
 /// Like [`accepted`]; also the talent's id and token.
-async fn accepted_talent(
+pub(crate) async fn accepted_talent(
     setup: &Setup,
     name: &str,
     email: &str,
@@ -121,10 +121,10 @@ async fn accept(setup: &Setup, id: &str) {
     assert_eq!(accepted["introRequest"]["status"], "ACCEPTED", "{accepted}");
 }
 
-const GREENHOUSE: &str = "query($r: ID!) { node(id: $r) { ... on IntroRequest { greenhouse { pushStatus candidateId prospect lastError attempts applications { id jobName status stageName job { id } } } } } }";
+pub(crate) const GREENHOUSE: &str = "query($r: ID!) { node(id: $r) { ... on IntroRequest { greenhouse { pushStatus candidateId prospect lastError attempts applications { id jobName status stageName job { id } } } } } }";
 
 /// The request's Greenhouse, once its push is no longer pending.
-async fn settled(setup: &Setup, id: &str) -> Value {
+pub(crate) async fn settled(setup: &Setup, id: &str) -> Value {
     let started = std::time::Instant::now();
     loop {
         let body = setup

@@ -11,6 +11,7 @@ mod email;
 mod greenhouse;
 mod greenhouse_client;
 mod greenhouse_push;
+mod greenhouse_status;
 mod http_surface;
 mod introductions;
 mod invitations;

@@ -25,6 +25,9 @@ pub struct ConnectGreenhouseInput {
     pub user_id: String,
     /// The source that credits introgate on the applications it adds.
     pub source_id: Option<String>,
+    /// The secret Greenhouse signs its webhooks with (see `webhookUrl`); stored encrypted,
+    /// never returned.
+    pub webhook_secret: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -32,6 +35,8 @@ pub struct UpdateGreenhouseSettingsInput {
     pub company_id: ID,
     /// `""` to credit no source.
     pub source_id: Option<String>,
+    /// `""` to accept no webhooks.
+    pub webhook_secret: Option<String>,
     pub note_visibility: Option<GreenhouseNoteVisibility>,
 }
 
@@ -45,10 +50,16 @@ pub struct SyncGreenhouseJobsInput {
     pub company_id: ID,
 }
 
+#[derive(InputObject)]
+pub struct SyncGreenhouseStatusesInput {
+    pub company_id: ID,
+}
+
 payload!(ConnectGreenhousePayload { company: Company });
 payload!(UpdateGreenhouseSettingsPayload { company: Company });
 payload!(DisconnectGreenhousePayload { company: Company });
 payload!(SyncGreenhouseJobsPayload { company: Company });
+payload!(SyncGreenhouseStatusesPayload { company: Company });
 
 #[Object]
 impl GreenhouseMutations {
@@ -72,6 +83,7 @@ impl GreenhouseMutations {
             client_secret: &input.client_secret,
             user_id: &input.user_id,
             source_id: input.source_id.as_deref(),
+            webhook_secret: input.webhook_secret.as_deref(),
         };
         let result = greenhouse::connect(ctx.state(), &ctx.actor(), connect).await;
         ConnectGreenhousePayload::respond(result, |c| ConnectGreenhousePayload {
@@ -94,6 +106,7 @@ impl GreenhouseMutations {
         );
         let patch = SettingsPatch {
             source_id: input.source_id.as_deref(),
+            webhook_secret: input.webhook_secret.as_deref(),
             note_visibility: input.note_visibility.map(Into::into),
         };
         let result =
@@ -137,6 +150,27 @@ impl GreenhouseMutations {
         );
         let result = greenhouse::sync_jobs(ctx.state(), &ctx.actor(), company_id).await;
         SyncGreenhouseJobsPayload::respond(result, |c| SyncGreenhouseJobsPayload {
+            company: Some(Company(c)),
+            user_errors: vec![],
+        })
+    }
+
+    /// Reads the hiring status of the company's referrals from Greenhouse now; returns when
+    /// done.
+    async fn sync_greenhouse_statuses(
+        &self,
+        ctx: &Context<'_>,
+        input: SyncGreenhouseStatusesInput,
+    ) -> async_graphql::Result<SyncGreenhouseStatusesPayload> {
+        let company_id = parse_id!(
+            SyncGreenhouseStatusesPayload,
+            Company,
+            "companyId",
+            input.company_id
+        );
+        let result =
+            greenhouse::statuses::sync_statuses(ctx.state(), &ctx.actor(), company_id).await;
+        SyncGreenhouseStatusesPayload::respond(result, |c| SyncGreenhouseStatusesPayload {
             company: Some(Company(c)),
             user_errors: vec![],
         })

@@ -95,7 +95,31 @@ impl CompanyGreenhouse {
         self.connection.as_ref().and_then(|c| c.last_sync_at)
     }
 
-    /// Why the last import failed, if it did.
+    /// When the hiring statuses were last read.
+    async fn last_poll_at(&self) -> Option<DateTime<Utc>> {
+        self.connection.as_ref().and_then(|c| c.last_poll_at)
+    }
+
+    /// Where to point Greenhouse's webhooks (*Configure → Dev Center → Web Hooks*), with
+    /// the same secret as `webhookSecret`.
+    async fn webhook_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.connection.as_ref()?;
+        let company = GlobalId::encode(NodeKind::Company, self.company.id);
+        Some(
+            ctx.state()
+                .greenhouse_webhook_base
+                .link(&format!("webhooks/greenhouse/{}", company.as_str())),
+        )
+    }
+
+    /// Whether a webhook secret is set (webhooks are refused without one).
+    async fn webhook_secret_set(&self) -> bool {
+        self.connection
+            .as_ref()
+            .is_some_and(|c| c.webhook_secret_sealed.is_some())
+    }
+
+    /// Why the last import or status poll failed, if it did.
     async fn last_error(&self) -> Option<&str> {
         self.connection
             .as_ref()

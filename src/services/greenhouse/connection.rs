@@ -32,6 +32,19 @@ pub struct Connect<'a> {
     pub user_id: &'a str,
     /// The source that credits introgate on applications.
     pub source_id: Option<&'a str>,
+    /// The secret Greenhouse signs its webhooks with (kept as it was when absent).
+    pub webhook_secret: Option<&'a str>,
+}
+
+/// A webhook secret typed by a person: `Some("")` clears it.
+fn webhook_secret(text: Option<&str>) -> Result<Option<&str>, UserError> {
+    match text.map(str::trim) {
+        Some(secret) if secret.len() > 1000 => Err(UserError::invalid(
+            "webhookSecret",
+            "a webhook secret is at most 1000 characters",
+        )),
+        other => Ok(other),
+    }
 }
 
 /// A Greenhouse id typed by a person: digits.
@@ -84,6 +97,10 @@ pub async fn connect(
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
+    let webhook = webhook_secret(input.webhook_secret)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
     errors.finish()?;
     let credentials = Credentials {
         client_id: client_id.to_owned(),
@@ -112,6 +129,7 @@ pub async fn connect(
         &secret_context(company.id),
         credentials.client_secret.expose(),
     );
+    let webhook_sealed = webhook.map(|secret| seal_webhook_secret(state, company.id, secret));
     let sources = serde_json::to_string(&sources).map_err(anyhow::Error::from)?;
     let next_sync_at = now
         + chrono::Duration::from_std(state.greenhouse_sync_interval)
@@ -127,6 +145,9 @@ pub async fn connect(
             connection.last_sync_at = Set(Some(now));
             connection.last_error = Set(None);
             connection.next_sync_at = Set(next_sync_at);
+            if let Some(sealed) = webhook_sealed {
+                connection.webhook_secret_sealed = Set(sealed);
+            }
             connection.updated_at = Set(now);
             connection.update(tx.db()).await?;
         }
@@ -146,7 +167,7 @@ pub async fn connect(
                 next_sync_at: Set(next_sync_at),
                 sync_locked_by: Set(None),
                 sync_locked_until: Set(None),
-                webhook_secret_sealed: Set(None),
+                webhook_secret_sealed: Set(webhook_sealed.flatten()),
                 polled_until: Set(None),
                 last_poll_at: Set(None),
                 next_poll_at: Set(None),
@@ -168,6 +189,8 @@ pub async fn connect(
 #[derive(Debug, Default)]
 pub struct SettingsPatch<'a> {
     pub source_id: Option<&'a str>,
+    /// `""` clears it.
+    pub webhook_secret: Option<&'a str>,
     pub note_visibility: Option<GreenhouseNoteVisibility>,
 }
 
@@ -184,6 +207,7 @@ pub async fn update_settings(
         Some("") => Some(None),
         Some(text) => Some(Some(greenhouse_id("sourceId", text)?)),
     };
+    let webhook = webhook_secret(patch.webhook_secret)?;
     let tx = Tx::begin_in_network(state, company.network_id).await?;
     let connection = connection_of(tx.db(), company.id)
         .await?
@@ -194,6 +218,9 @@ pub async fn update_settings(
     let mut changed = connection.into_active_model();
     if let Some(source_id) = source_id {
         changed.source_id = Set(source_id);
+    }
+    if let Some(secret) = webhook {
+        changed.webhook_secret_sealed = Set(seal_webhook_secret(state, company.id, secret));
     }
     if let Some(visibility) = patch.note_visibility {
         changed.note_visibility = Set(visibility);
@@ -224,6 +251,15 @@ pub async fn disconnect(
     }
     tx.commit().await?;
     Ok(company)
+}
+
+/// The webhook secret sealed for the company; none for an empty one.
+fn seal_webhook_secret(state: &AppState, company_id: Uuid, secret: &str) -> Option<String> {
+    (!secret.is_empty()).then(|| {
+        state
+            .secret_key
+            .seal(&super::webhook::secret_context(company_id), secret)
+    })
 }
 
 pub fn not_connected() -> ServiceError {

@@ -6,7 +6,10 @@
 //! * [`jobs`]: the import of open jobs and their interview stages, on connect, on demand, and
 //!   in the background (once across processes, by a lease on the connection);
 //! * [`push`]: an accepted introduction into Greenhouse, as a durable job queued by the
-//!   acceptance: the candidate, its applications, a note and the tag, each exactly once.
+//!   acceptance: the candidate, its applications, a note and the tag, each exactly once;
+//!   later changes of the talent reach the candidate the same way;
+//! * [`statuses`]: the hiring status of those applications, polled (once across processes)
+//!   and on demand; [`webhook`]: Greenhouse's signed webhooks, which make a poll due at once.
 //!
 //! Who may: a company's own admins and the network's admins ([`NetworkAccess::manages_company`]);
 //! everyone else sees nothing of a company's Greenhouse.
@@ -14,6 +17,8 @@
 pub mod connection;
 pub mod jobs;
 pub mod push;
+pub mod statuses;
+pub mod webhook;
 
 use std::collections::HashMap;
 

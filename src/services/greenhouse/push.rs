@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use entities::{
     account,
     enums::{GreenhouseApplicationStatus, GreenhousePushStatus, IntroStatus},
-    greenhouse_application, greenhouse_push, intro_request, intro_request_event, intro_request_job,
-    job, talent,
+    greenhouse_application, greenhouse_connection, greenhouse_push, intro_request,
+    intro_request_event, intro_request_job, job, talent,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
@@ -348,7 +348,7 @@ async fn attempt(state: &AppState, push: &greenhouse_push::Model) -> Result<(), 
                     greenhouse.create_application(&credentials, &new).await?
                 }
             };
-            record_application(state, &request, job.map(|j| j.id), &application).await?;
+            record_application(state, push, job.map(|j| j.id), &application).await?;
         }
         if jobs.is_empty() {
             record(state, push, |p| p.prospect = Set(true)).await?;
@@ -500,30 +500,13 @@ async fn record(
 
 async fn record_application(
     state: &AppState,
-    request: &intro_request::Model,
+    push: &greenhouse_push::Model,
     job_id: Option<Uuid>,
     application: &greenhouse::Application,
 ) -> Result<(), Failure> {
-    let now = state.now();
-    greenhouse_application::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        network_id: Set(request.network_id),
-        company_id: Set(request.company_id),
-        intro_request_id: Set(request.id),
-        job_id: Set(job_id),
-        greenhouse_application_id: Set(application.id),
-        candidate_id: Set(application.candidate_id),
-        prospect: Set(application.prospect),
-        status: Set(status(application.status)),
-        stage_name: Set(application.stage_name.clone()),
-        greenhouse_updated_at: Set(application.updated_at),
-        hired_at: Set(None),
-        rejected_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(state.db.write())
-    .await?;
+    super::statuses::new_application(push, job_id, application, state.now())
+        .insert(state.db.write())
+        .await?;
     Ok(())
 }
 
@@ -589,8 +572,20 @@ async fn settle(
             tracing::warn!(push = %current.id, attempts, %error, "pushing to Greenhouse failed");
         }
     }
+    let pushed = model.status.as_ref() == &GreenhousePushStatus::Pushed;
     model.update(tx.db()).await?;
+    if pushed {
+        // The new applications' first stages: read with the next poll, now.
+        greenhouse_connection::Entity::update_many()
+            .col_expr(greenhouse_connection::Column::NextPollAt, Expr::value(now))
+            .filter(greenhouse_connection::Column::CompanyId.eq(current.company_id))
+            .exec(tx.db())
+            .await?;
+    }
     tx.commit().await?;
+    if pushed {
+        state.greenhouse_poll_wake.notify_one();
+    }
     Ok(())
 }
 

@@ -193,6 +193,8 @@ pub fn test_config(url: DatabaseUrl, mail_dir: PathBuf) -> ServerConfig {
             greenhouse_timeout: Duration::from_secs(5),
             greenhouse_retry_base: Duration::from_millis(100),
             greenhouse_max_attempts: 5,
+            greenhouse_poll_interval: Duration::from_secs(600),
+            greenhouse_webhook_base_url: None,
         },
         limits: LimitsConfig::default(),
         // Long: tests must see events through the signals, not through the safety sweep.
