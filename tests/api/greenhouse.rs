@@ -616,22 +616,32 @@ async fn the_secret_is_in_no_log_line_nor_file() {
     let company = signed_in["data"]["signIn"]["viewer"]["networkAdminOf"][0]["companies"]["nodes"]
         [0]["id"]
         .clone();
+    const WEBHOOK_SECRET: &str = "whsec-never-printed-7d2e";
+    let mut input = connect_input(
+        company.as_str().unwrap(),
+        CLIENT_SECRET,
+        fake.admin_id(),
+        None,
+    );
+    input["input"]["webhookSecret"] = json!(WEBHOOK_SECRET);
     let mut answers = vec![
-        gql(
-            Some(&token),
-            CONNECT,
-            connect_input(
-                company.as_str().unwrap(),
-                CLIENT_SECRET,
-                fake.admin_id(),
-                None,
-            ),
-        )
-        .await,
+        gql(Some(&token), CONNECT, input).await,
         gql(Some(&token), SYNC, json!({ "c": company })).await,
         gql(Some(&token), GREENHOUSE, json!({ "c": company })).await,
     ];
     assert!(answers[2].contains("\"connected\":true"), "{answers:?}");
+    // A webhook, badly signed: refused, and the secret not printed either.
+    let webhook = client
+        .post(format!(
+            "{address}/webhooks/greenhouse/{}",
+            company.as_str().unwrap()
+        ))
+        .header("Signature", "sha256 00")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(webhook.status().as_u16(), 401);
     answers.push(printed);
 
     std::process::Command::new("kill")
@@ -655,6 +665,10 @@ async fn the_secret_is_in_no_log_line_nor_file() {
         .chain(answers.iter().map(|a| ("an answer", a)))
     {
         assert!(!text.contains(CLIENT_SECRET), "the secret in {what}");
+        assert!(
+            !text.contains(WEBHOOK_SECRET),
+            "the webhook secret in {what}"
+        );
         assert!(
             !text.contains(&basic),
             "the secret, as Basic credentials, in {what}"
