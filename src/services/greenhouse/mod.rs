@@ -14,6 +14,7 @@
 pub mod connection;
 pub mod jobs;
 pub mod push;
+pub mod referrals;
 
 use std::collections::HashMap;
 
