@@ -31,12 +31,12 @@ with_backends!(
 );
 
 /// A connected company (with a source), its admin, and a verified talent.
-struct Setup {
-    app: TestApp,
-    fake: FakeHarvest,
-    network: crate::support::TestNetwork,
-    company: String,
-    casey: String,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) fake: FakeHarvest,
+    pub(crate) network: crate::support::TestNetwork,
+    pub(crate) company: String,
+    pub(crate) casey: String,
     source: i64,
 }
 
@@ -77,12 +77,12 @@ async fn setup_with(
     }
 }
 
-async fn setup(backend: Backend) -> Setup {
+pub(crate) async fn setup(backend: Backend) -> Setup {
     setup_with(backend, |_| {}).await
 }
 
 /// The company's imported open jobs (ids).
-async fn jobs(setup: &Setup) -> Vec<String> {
+pub(crate) async fn jobs(setup: &Setup) -> Vec<String> {
     let body = setup.app.gql(Some(&setup.casey), "query($c: ID!) { node(id: $c) { ... on Company { jobs(status: OPEN) { nodes { id } } } } }", json!({ "c": setup.company })).await;
     body["data"]["node"]["jobs"]["nodes"]
         .as_array()
@@ -93,7 +93,7 @@ async fn jobs(setup: &Setup) -> Vec<String> {
 }
 
 /// A talent (new) asks for `jobs`; the company's admin accepts. Returns the request's id.
-async fn accepted(setup: &Setup, name: &str, email: &str, jobs: &[String]) -> String {
+pub(crate) async fn accepted(setup: &Setup, name: &str, email: &str, jobs: &[String]) -> String {
     let (_, talent) = add_talent(&setup.app, &setup.network, name, email, true).await;
     let asked = setup.app.mutate(Some(&talent), "requestIntroToCompany", "mutation($c: ID!, $j: [ID!]!) { requestIntroToCompany(input: {companyId: $c, jobIds: $j, message: \"I build payment systems.\"}) { introRequest { id status } userErrors { field code } } }", json!({ "c": setup.company, "j": jobs })).await;
     let id = asked["introRequest"]["id"]
@@ -112,7 +112,7 @@ async fn accept(setup: &Setup, id: &str) {
 const GREENHOUSE: &str = "query($r: ID!) { node(id: $r) { ... on IntroRequest { greenhouse { pushStatus candidateId prospect lastError attempts applications { id jobName status stageName job { id } } } } } }";
 
 /// The request's Greenhouse, once its push is no longer pending.
-async fn settled(setup: &Setup, id: &str) -> Value {
+pub(crate) async fn settled(setup: &Setup, id: &str) -> Value {
     let started = std::time::Instant::now();
     loop {
         let body = setup
