@@ -79,7 +79,7 @@ pub(crate) async fn setup_with(
     }
 }
 
-async fn setup(backend: Backend) -> Setup {
+pub(crate) async fn setup(backend: Backend) -> Setup {
     setup_with(backend, |_| {}).await
 }
 

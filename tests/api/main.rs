@@ -18,6 +18,7 @@ mod invitations;
 mod js;
 mod n_plus_one;
 mod races;
+mod referrals;
 mod roles;
 mod schema;
 mod subscriptions;

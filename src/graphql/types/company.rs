@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use entities::{company, company_admin, enums::CompanyAdminStatus as Status};
 
 use super::{
-    CompanyAdminStatus, CompanyGreenhouse, Job, JobStatus, Network,
+    CompanyAdminStatus, CompanyGreenhouse, HiringStatus, IntroRequest, Job, JobStatus, Network,
+    greenhouse::ReferralAnalytics,
     intro_request::{Party, party_requests},
 };
 use crate::{
@@ -13,7 +14,7 @@ use crate::{
         ids::{GlobalId, NodeKind},
         loaders::JobsKey,
     },
-    services::jobs::JobFilter,
+    services::{greenhouse::referrals, jobs::JobFilter},
 };
 
 /// A company of the network.
@@ -79,6 +80,63 @@ impl Company {
             company: self.0.clone(),
             connection,
         }))
+    }
+
+    /// The "Interviewing" view: the company's accepted requests in its Greenhouse, in this
+    /// hiring status if given, newest first. Its admins and the network's admins; empty for
+    /// everyone else.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        hiring_status: Option<HiringStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<IntroRequest>> {
+        let page = page_request(first, after, last, before)?;
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        let (state, company) = (ctx.state().clone(), self.0.id);
+        let status = hiring_status.map(Into::into);
+        let items = referrals::referrals(&state, &access, company, status, &page).await?;
+        ctx.loaders()
+            .intro_requests
+            .prime(items.items.iter().map(|r| (r.id, r.clone())));
+        Ok(connection(
+            items,
+            |r| r.id,
+            IntroRequest,
+            move || {
+                let (state, access) = (state.clone(), access.clone());
+                Box::pin(async move {
+                    referrals::count_referrals(&state, &access, company, status).await
+                })
+            },
+        ))
+    }
+
+    /// The company's referral funnel: its requests created at or after `since` (all when
+    /// null). Its admins and the network's admins.
+    async fn referral_analytics(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<ReferralAnalytics> {
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        let scope = referrals::Scope::Company {
+            network_id: self.0.network_id,
+            company_id: self.0.id,
+        };
+        Ok(referrals::analytics(ctx.state(), &access, scope, since)
+            .await?
+            .into())
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {

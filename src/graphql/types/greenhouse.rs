@@ -302,3 +302,52 @@ impl IntroRequestGreenhouse {
             .collect())
     }
 }
+
+impl From<HiringStatus> for crate::services::greenhouse::referrals::HiringStatus {
+    fn from(status: HiringStatus) -> Self {
+        match status {
+            HiringStatus::InProcess => Self::InProcess,
+            HiringStatus::Hired => Self::Hired,
+            HiringStatus::Rejected => Self::Rejected,
+        }
+    }
+}
+
+/// The referral funnel of a network or a company: its requests created since a date, in
+/// both directions, and what became of them.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct ReferralAnalytics {
+    /// Requests made.
+    pub requested: i64,
+    pub accepted: i64,
+    pub declined: i64,
+    /// Accepted requests pushed to Greenhouse.
+    pub in_greenhouse: i64,
+    /// Of those in Greenhouse: in process.
+    pub interviewing: i64,
+    pub hired: i64,
+    pub rejected: i64,
+    /// accepted / (accepted + declined); null when none was decided.
+    pub acceptance_rate: Option<f64>,
+    /// From request to decision, over the accepted and declined ones; null when none.
+    pub median_hours_to_decision: Option<f64>,
+    /// From acceptance to the first hire, over the hired ones; null when none.
+    pub median_days_to_hire: Option<f64>,
+}
+
+impl From<crate::services::greenhouse::referrals::Analytics> for ReferralAnalytics {
+    fn from(figures: crate::services::greenhouse::referrals::Analytics) -> Self {
+        Self {
+            requested: figures.requested,
+            accepted: figures.accepted,
+            declined: figures.declined,
+            in_greenhouse: figures.in_greenhouse,
+            interviewing: figures.interviewing,
+            hired: figures.hired,
+            rejected: figures.rejected,
+            acceptance_rate: figures.acceptance_rate,
+            median_hours_to_decision: figures.median_hours_to_decision,
+            median_days_to_hire: figures.median_days_to_hire,
+        }
+    }
+}

@@ -4,7 +4,7 @@ use entities::network;
 
 use super::{
     Account, Ally, ApiToken, Company, EmailMessage, EmailStatus, InboxCounts, InboxSection,
-    IntroDirection, IntroRequest, IntroStatus, Talent,
+    IntroDirection, IntroRequest, IntroStatus, Talent, greenhouse::ReferralAnalytics,
 };
 use crate::{
     error::ServiceError,
@@ -13,7 +13,10 @@ use crate::{
         context::ContextExt,
         ids::{GlobalId, NodeKind},
     },
-    services::{access::NetworkAccess, companies, emails, introductions, networks, talent},
+    services::{
+        access::NetworkAccess, companies, emails, greenhouse::referrals, introductions, networks,
+        talent,
+    },
 };
 
 /// A talent network: the tenant that owns everything else.
@@ -250,6 +253,20 @@ impl Network {
                 Box::pin(async move { emails::count(&state, &actor, network_id, &statuses).await })
             },
         ))
+    }
+
+    /// The network's referral funnel: its requests created at or after `since` (all when
+    /// null), to and from all its companies (network admins only).
+    async fn referral_analytics(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<ReferralAnalytics> {
+        let access = self.access(ctx).await?;
+        let scope = referrals::Scope::Network(self.0.id);
+        Ok(referrals::analytics(ctx.state(), &access, scope, since)
+            .await?
+            .into())
     }
 
     /// Network admins (network admins only).

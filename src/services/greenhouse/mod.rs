@@ -17,6 +17,7 @@
 pub mod connection;
 pub mod jobs;
 pub mod push;
+pub mod referrals;
 pub mod statuses;
 pub mod webhook;
 
