@@ -60,6 +60,7 @@ impl Application {
             greenhouse_sync_interval: config.greenhouse.greenhouse_sync_interval,
             greenhouse_wake: Arc::new(Notify::new()),
             greenhouse_poll_wake: Arc::new(Notify::new()),
+            sign_in_limits: config.limits.sign_in(),
             greenhouse_webhook_base: config
                 .greenhouse
                 .greenhouse_webhook_base_url
@@ -188,8 +189,13 @@ impl Application {
                 tracing::debug!(%error, "TCP_NODELAY not set");
             }
         });
-        let server = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        // With each connection's peer address: what failed sign-ins count against.
+        let server = axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let served = server.await;
         shutdown.cancel();
         let _ = worker.await;

@@ -203,6 +203,18 @@ pub struct LimitsConfig {
 
     #[arg(long, env = "GRAPHQL_REQUEST_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
     pub request_timeout: Duration,
+
+    /// Failed sign-ins of one account (from any address) before every further attempt is
+    /// refused, the right password too, until the window passes.
+    #[arg(long, env = "SIGN_IN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 50)]
+    pub sign_in_max_failures_per_account: u32,
+
+    /// Failed sign-ins from one client address (unknown emails included) in a window.
+    #[arg(long, env = "SIGN_IN_MAX_FAILURES_PER_CLIENT", default_value_t = 300)]
+    pub sign_in_max_failures_per_client: u32,
+
+    #[arg(long, env = "SIGN_IN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration)]
+    pub sign_in_failure_window: Duration,
 }
 
 impl Default for LimitsConfig {
@@ -214,6 +226,19 @@ impl Default for LimitsConfig {
             max_batch: 10,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(15),
+            sign_in_max_failures_per_account: 50,
+            sign_in_max_failures_per_client: 300,
+            sign_in_failure_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl LimitsConfig {
+    pub fn sign_in(&self) -> crate::services::throttle::SignInLimits {
+        crate::services::throttle::SignInLimits {
+            per_account: self.sign_in_max_failures_per_account,
+            per_client: self.sign_in_max_failures_per_client,
+            window: self.sign_in_failure_window,
         }
     }
 }

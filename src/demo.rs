@@ -25,6 +25,7 @@ use crate::{
         jobs,
         networks::{self, Bootstrap, SettingsPatch, TeamRole},
         talent,
+        throttle::PasswordAttempt,
     },
     state::AppState,
 };
@@ -90,7 +91,9 @@ async fn join(state: &AppState, email: &str, password: &str) -> anyhow::Result<A
         password,
         accept_terms: true,
     };
-    let signed_in = invitations::accept(state, accept).await.map_err(failed)?;
+    let signed_in = invitations::accept(state, &PasswordAttempt::default(), accept)
+        .await
+        .map_err(failed)?;
     Ok(Actor::new(signed_in.principal()))
 }
 
@@ -137,9 +140,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
     let (network, _) = networks::bootstrap(state, bootstrap)
         .await
         .map_err(failed)?;
-    let nora = accounts::sign_in(state, "nora@northwind.example", &nora_password)
-        .await
-        .map_err(failed)?;
+    let nora = accounts::sign_in(
+        state,
+        &PasswordAttempt::default(),
+        "nora@northwind.example",
+        &nora_password,
+    )
+    .await
+    .map_err(failed)?;
     let nora = Actor::new(Principal::Account {
         account_id: nora.account_id,
         session_id: nora.session_id,

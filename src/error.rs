@@ -7,6 +7,8 @@
 //!   - [`ServiceError::Unauthenticated`] / [`ServiceError::Forbidden`]: top-level GraphQL
 //!     errors with `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN`. Forbidden is only used
 //!     where the caller can already see the object; otherwise it is `NOT_FOUND`.
+//!   - [`ServiceError::RateLimited`]: a top-level error `RATE_LIMITED` with
+//!     `extensions.retryAfter` in seconds.
 //!   - [`ServiceError::Internal`]: anything unexpected (database, I/O). Logged once with its
 //!     whole cause chain and an error id; the client gets `INTERNAL`, the id and nothing else.
 //! * Database errors never cross into a response: `From<DbErr>` makes them internal.
@@ -95,6 +97,11 @@ pub enum ServiceError {
     User(Vec<UserError>),
     Unauthenticated,
     Forbidden,
+    /// Too many attempts: a top-level `RATE_LIMITED` with `extensions.retryAfter` (seconds).
+    RateLimited {
+        message: &'static str,
+        retry_after_secs: u64,
+    },
     Internal(anyhow::Error),
 }
 

@@ -33,6 +33,8 @@ pub struct AppState {
     pub greenhouse_wake: Arc<Notify>,
     /// Wakes the Greenhouse status poller (a webhook made a company's poll due).
     pub greenhouse_poll_wake: Arc<Notify>,
+    /// How many failed sign-ins are allowed, per account and per client address.
+    pub sign_in_limits: crate::services::throttle::SignInLimits,
     /// Where Greenhouse's webhooks reach this server (`…/webhooks/greenhouse/{companyId}`).
     pub greenhouse_webhook_base: crate::config::AppUrl,
 }
@@ -66,6 +68,7 @@ impl AppState {
             greenhouse_sync_interval: GreenhouseConfig::default().greenhouse_sync_interval,
             greenhouse_wake: Arc::new(Notify::new()),
             greenhouse_poll_wake: Arc::new(Notify::new()),
+            sign_in_limits: crate::config::LimitsConfig::default().sign_in(),
             greenhouse_webhook_base: "http://localhost:8080"
                 .parse()
                 .map_err(anyhow::Error::msg)?,

@@ -25,6 +25,7 @@ pub mod job;
 pub mod network;
 pub mod network_admin;
 pub mod session;
+pub mod sign_in_throttle;
 pub mod talent;
 
 pub mod prelude {

@@ -7,6 +7,7 @@ mod m20261122_000002_event_log;
 mod m20261130_000003_greenhouse;
 mod m20261130_000004_greenhouse_push;
 mod m20261130_000005_greenhouse_status;
+mod m20261130_000006_sign_in_throttle;
 
 /// A foreign key from `table.column` to `target.id`, removed with its target.
 fn references(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_greenhouse::Migration),
             Box::new(m20261130_000004_greenhouse_push::Migration),
             Box::new(m20261130_000005_greenhouse_status::Migration),
+            Box::new(m20261130_000006_sign_in_throttle::Migration),
         ]
     }
 }

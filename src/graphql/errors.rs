@@ -94,6 +94,13 @@ impl From<ServiceError> for async_graphql::Error {
             }
             ServiceError::Unauthenticated => with_code("sign in first", "UNAUTHENTICATED"),
             ServiceError::Forbidden => with_code("not allowed", "FORBIDDEN"),
+            ServiceError::RateLimited {
+                message,
+                retry_after_secs,
+            } => async_graphql::Error::new(message).extend_with(|_, e| {
+                e.set("code", "RATE_LIMITED");
+                e.set("retryAfter", retry_after_secs);
+            }),
             ServiceError::Internal(error) => internal(&error),
         }
     }

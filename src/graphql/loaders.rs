@@ -38,6 +38,13 @@ impl From<LoadError> for ServiceError {
             ServiceError::User(errors) => ServiceError::User(errors.clone()),
             ServiceError::Unauthenticated => ServiceError::Unauthenticated,
             ServiceError::Forbidden => ServiceError::Forbidden,
+            ServiceError::RateLimited {
+                message,
+                retry_after_secs,
+            } => ServiceError::RateLimited {
+                message,
+                retry_after_secs: *retry_after_secs,
+            },
             ServiceError::Internal(e) => ServiceError::Internal(anyhow::anyhow!("{e:#}")),
         })
     }

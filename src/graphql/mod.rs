@@ -47,14 +47,17 @@ pub fn sdl() -> String {
     build_schema(None, &LimitsConfig::default()).sdl()
 }
 
-/// Per-request data: who asks, and fresh loaders.
+/// Per-request data: who asks, fresh loaders, and the request's one password check.
 pub fn request_data(
     request: async_graphql::Request,
     state: &AppState,
     actor: Arc<Actor>,
+    attempt: Arc<crate::services::throttle::PasswordAttempt>,
 ) -> async_graphql::Request {
-    request.data(Arc::new(context::RequestScope::new(
-        actor,
-        loaders::Loaders::new(state),
-    )))
+    request
+        .data(Arc::new(context::RequestScope::new(
+            actor,
+            loaders::Loaders::new(state),
+        )))
+        .data(attempt)
 }

@@ -15,12 +15,16 @@
 //! the schema's [`RequestPolicy`](crate::graphql::extension::RequestPolicy), which the
 //! WebSocket shares; this module only says its request failures in status codes.
 
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use async_graphql::{ServerError, Variables, parser::types::OperationType};
 use axum::{
+    Extension,
     body::Bytes,
-    extract::{RawQuery, State},
+    extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -34,7 +38,7 @@ use crate::{
         extension::{RequestFailure, is_request_error, parse_failed, request_failure},
         request_data,
     },
-    services::{access::Actor, accounts},
+    services::{access::Actor, accounts, throttle::PasswordAttempt},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,10 +334,16 @@ fn graphql_request(params: Params, method: Method) -> Result<async_graphql::Requ
     Ok(request)
 }
 
-async fn execute(http: &HttpState, actor: &Arc<Actor>, method: Method, params: Params) -> Outcome {
+async fn execute(
+    http: &HttpState,
+    actor: &Arc<Actor>,
+    attempt: &Arc<PasswordAttempt>,
+    method: Method,
+    params: Params,
+) -> Outcome {
     match graphql_request(params, method) {
         Ok(request) => {
-            let request = request_data(request, &http.state, actor.clone());
+            let request = request_data(request, &http.state, actor.clone(), attempt.clone());
             Outcome::answered(http.schema.execute(request).await)
         }
         Err(refused) => *refused,
@@ -362,8 +372,14 @@ fn not_acceptable() -> Response {
     )
 }
 
+/// The peer's address (the server is served with connect info).
+fn client_address(client: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<IpAddr> {
+    client.map(|Extension(ConnectInfo(address))| address.ip())
+}
+
 pub async fn get(
     State(http): State<HttpState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -380,7 +396,8 @@ pub async fn get(
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let outcome = execute(&http, &actor, Method::Get, params).await;
+    let attempt = Arc::new(PasswordAttempt::new(client_address(client)));
+    let outcome = execute(&http, &actor, &attempt, Method::Get, params).await;
     let mut response = respond(status_of(&outcome, media), media, &Body(&outcome.response));
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
         response
@@ -410,7 +427,12 @@ fn is_json(headers: &HeaderMap) -> bool {
     media_ok && charset_ok
 }
 
-pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(http): State<HttpState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -437,6 +459,8 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
         Ok(actor) => actor,
         Err(response) => return response,
     };
+    // One password check per HTTP request, a batch included.
+    let attempt = Arc::new(PasswordAttempt::new(client_address(client)));
     match json {
         Value::Array(batch) => {
             if batch.is_empty() || batch.len() > http.limits.max_batch {
@@ -451,7 +475,7 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
             let mut results = Vec::with_capacity(batch.len());
             for item in &batch {
                 let outcome = match params_from_json(item) {
-                    Ok(params) => execute(&http, &actor, Method::Post, params).await,
+                    Ok(params) => execute(&http, &actor, &attempt, Method::Post, params).await,
                     Err(refusal) => Outcome::refused(refusal),
                 };
                 results.push(outcome.response);
@@ -461,7 +485,7 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
         }
         single => {
             let outcome = match params_from_json(&single) {
-                Ok(params) => execute(&http, &actor, Method::Post, params).await,
+                Ok(params) => execute(&http, &actor, &attempt, Method::Post, params).await,
                 Err(refusal) => Outcome::refused(refusal),
             };
             respond(status_of(&outcome, media), media, &Body(&outcome.response))

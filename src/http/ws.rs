@@ -10,12 +10,17 @@
 //! order are the schema's [`RequestPolicy`](crate::graphql::extension::RequestPolicy), as
 //! over HTTP.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use async_graphql::ServerError;
 use axum::{
+    Extension,
     extract::{
-        State, WebSocketUpgrade,
+        ConnectInfo, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, WebSocket},
     },
     http::{HeaderMap, StatusCode, header},
@@ -40,6 +45,7 @@ use crate::{
     services::{
         access::{Actor, Principal},
         accounts,
+        throttle::PasswordAttempt,
     },
 };
 
@@ -72,8 +78,10 @@ mod close {
 pub async fn upgrade(
     State(http): State<HttpState>,
     headers: HeaderMap,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let client = client.map(|Extension(ConnectInfo(address))| address.ip());
     if let Some(origin) = headers.get(header::ORIGIN)
         && !origin_allowed(&http, &headers, origin.to_str().unwrap_or_default())
     {
@@ -94,7 +102,7 @@ pub async fn upgrade(
     ws.on_upgrade(move |socket| async move {
         match protocol {
             Some(protocol) => {
-                let (connection, results) = Connection::new(http, protocol);
+                let (connection, results) = Connection::new(http, protocol, client);
                 connection.run(results, socket).await;
             }
             None => {
@@ -159,6 +167,8 @@ struct Identity {
 struct Connection {
     http: HttpState,
     protocol: Protocol,
+    /// The peer's address: what its failed sign-ins count against.
+    client: Option<IpAddr>,
     init_received: bool,
     identity: Option<Identity>,
     operations: HashMap<String, (u64, tokio::task::AbortHandle)>,
@@ -177,11 +187,16 @@ impl Close {
 
 impl Connection {
     /// The connection, and where its operations' results arrive.
-    fn new(http: HttpState, protocol: Protocol) -> (Self, mpsc::Receiver<Outgoing>) {
+    fn new(
+        http: HttpState,
+        protocol: Protocol,
+        client: Option<IpAddr>,
+    ) -> (Self, mpsc::Receiver<Outgoing>) {
         let (outgoing, results) = mpsc::channel(64);
         let connection = Self {
             http,
             protocol,
+            client,
             init_received: false,
             identity: None,
             operations: HashMap::new(),
@@ -397,6 +412,8 @@ impl Connection {
             id: id.clone(),
             generation,
             params,
+            // One password check per operation, as per HTTP request.
+            attempt: Arc::new(PasswordAttempt::new(self.client)),
         };
         let session = LiveSession(identity.actor.subscribe());
         let actor = identity.actor.borrow().clone();
@@ -467,6 +484,7 @@ struct Operation {
     id: String,
     generation: u64,
     params: Params,
+    attempt: Arc<PasswordAttempt>,
 }
 
 impl Operation {
@@ -481,13 +499,15 @@ impl Operation {
             id,
             generation,
             params,
+            attempt,
         } = self;
         let fail = |errors: Vec<ServerError>| Outgoing::Error {
             id: id.clone(),
             generation,
             errors,
         };
-        let request = request_data(params.into_request(), &http.state, actor).data(session);
+        let request =
+            request_data(params.into_request(), &http.state, actor, attempt).data(session);
         let mut responses = http.schema.execute_stream(request);
         let mut first = true;
         while let Some(response) = responses.next().await {

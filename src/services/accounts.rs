@@ -16,6 +16,7 @@ use crate::{
     services::{
         access::{Actor, Principal},
         talent::{Profile, insert as insert_talent},
+        throttle::PasswordAttempt,
         tx::Tx,
     },
     state::AppState,
@@ -101,27 +102,46 @@ impl SignedIn {
 /// The same `INVALID_CREDENTIALS` for an unknown email and a wrong password, after the
 /// same amount of work.
 #[tracing::instrument(skip_all)]
-pub async fn sign_in(state: &AppState, email: &str, password: &str) -> ServiceResult<SignedIn> {
+/// Throttled ([`PasswordAttempt`]): refused before any hashing when the request already
+/// checked a password, or the account or the client has had too many failures.
+#[tracing::instrument(skip_all)]
+pub async fn sign_in(
+    state: &AppState,
+    attempt: &PasswordAttempt,
+    email: &str,
+    password: &str,
+) -> ServiceResult<SignedIn> {
     let invalid = || {
         ServiceError::user(
             UserErrorCode::InvalidCredentials,
             "email or password is incorrect",
         )
     };
-    let account = match EmailAddress::parse(email) {
-        Ok(email) => {
+    let parsed = EmailAddress::parse(email).ok();
+    // What an unparsable address counts against: itself, as typed.
+    let key = parsed
+        .as_ref()
+        .map_or_else(|| email.trim().to_lowercase(), EmailAddress::key);
+    attempt.begin(state, &key).await?;
+    let account = match parsed {
+        Some(email) => {
             account::Entity::find()
                 .filter(account::Column::EmailKey.eq(email.key()))
                 .one(state.db.read())
                 .await?
         }
-        Err(_) => None,
+        None => None,
     };
     let verified = Password::unchecked(password)
         .verify(account.as_ref().map(|a| a.password_hash.clone()))
         .await;
-    let account = account.filter(|_| verified).ok_or_else(invalid)?;
-    create_session(state.db.write(), state, account.id).await
+    match account.filter(|_| verified) {
+        Some(account) => create_session(state.db.write(), state, account.id).await,
+        None => {
+            attempt.failed(state, &key).await?;
+            Err(invalid())
+        }
+    }
 }
 
 /// Revokes the caller's session, or every session of their account.
@@ -158,7 +178,11 @@ pub async fn find_account(state: &AppState, id: Uuid) -> ServiceResult<Option<ac
 
 /// Someone joins (through an invitation, or `bootstrap`) with an email that already has an
 /// account: its password proves the account is theirs, else `INVALID_CREDENTIALS` on `field`.
+/// The caller has begun `attempt` (see [`PasswordAttempt::begin`]); a wrong password counts
+/// as a failed sign-in.
 pub async fn prove_owner(
+    state: &AppState,
+    attempt: &PasswordAttempt,
     account: &account::Model,
     password: &str,
     field: &str,
@@ -169,6 +193,7 @@ pub async fn prove_owner(
     {
         return Ok(());
     }
+    attempt.failed(state, &account.email_key).await?;
     Err(UserError::new(
         UserErrorCode::InvalidCredentials,
         "an account with this email exists: enter its password",
@@ -230,7 +255,11 @@ pub struct SignedUp {
 /// An existing account may join with its own password; an email an admin already added
 /// as talent must use its invitation (it proves the address).
 #[tracing::instrument(skip_all)]
-pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> ServiceResult<SignedUp> {
+pub async fn sign_up_talent(
+    state: &AppState,
+    attempt: &PasswordAttempt,
+    input: SignUpTalent<'_>,
+) -> ServiceResult<SignedUp> {
     let mut errors = InputErrors::default();
     let slug = errors.check("networkSlug", Slug::parse(input.network_slug));
     let name = errors.check("name", Name::parse(input.name));
@@ -244,6 +273,7 @@ pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> Servic
     else {
         unreachable!("finish() returned early on any missing field")
     };
+    attempt.begin(state, &email.key()).await?;
     let network = network::Entity::find()
         .filter(network::Column::Slug.eq(slug.as_str()))
         .one(state.db.read())
@@ -260,6 +290,7 @@ pub async fn sign_up_talent(state: &AppState, input: SignUpTalent<'_>) -> Servic
                 .verify(Some(account.password_hash.clone()))
                 .await
             {
+                attempt.failed(state, &account.email_key).await?;
                 return Err(UserError::duplicate(
                     "email",
                     "an account with this email exists: sign up with its password",

@@ -22,6 +22,7 @@ use crate::{
     mail::templates,
     services::{
         accounts::{self, NewAccount, SignedIn},
+        throttle::PasswordAttempt,
         tx::Tx,
     },
     state::AppState,
@@ -181,7 +182,11 @@ pub struct AcceptInvitation<'a> {
 /// Redeems an invitation: creates the account if the email is new (or checks the existing
 /// account's password), gives the role, and signs the person in.
 #[tracing::instrument(skip_all)]
-pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceResult<SignedIn> {
+pub async fn accept(
+    state: &AppState,
+    attempt: &PasswordAttempt,
+    input: AcceptInvitation<'_>,
+) -> ServiceResult<SignedIn> {
     if !input.accept_terms {
         return Err(
             UserError::new(UserErrorCode::TermsNotAccepted, "accept the terms to join")
@@ -209,6 +214,7 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
         .await?
         .ok_or_else(invalid_token)?;
 
+    attempt.begin(state, &invitation.email_key).await?;
     // The slow password work happens before the transaction, which stays short.
     let existing = account::Entity::find()
         .filter(account::Column::EmailKey.eq(&invitation.email_key))
@@ -216,7 +222,7 @@ pub async fn accept(state: &AppState, input: AcceptInvitation<'_>) -> ServiceRes
         .await?;
     let new_account = match &existing {
         Some(account) => {
-            accounts::prove_owner(account, input.password, "password").await?;
+            accounts::prove_owner(state, attempt, account, input.password, "password").await?;
             None
         }
         None => {

@@ -16,4 +16,5 @@ pub mod networks;
 pub mod pagination;
 pub mod subscriptions;
 pub mod talent;
+pub mod throttle;
 pub mod tx;

@@ -16,6 +16,7 @@ use crate::{
         accounts::{self, API_TOKEN_PREFIX, NewAccount},
         invitations::{self, NewInvitation, Role},
         pagination::{Order, Page, PageRequest, fetch_page},
+        throttle::PasswordAttempt,
         tx::Tx,
     },
     state::AppState,
@@ -100,7 +101,17 @@ pub async fn bootstrap(
         .await?;
     let hash = match &existing {
         Some(account) => {
-            accounts::prove_owner(account, input.admin_password, "adminPassword").await?;
+            // A command on the server's own machine: no request, no client address.
+            let attempt = PasswordAttempt::new(None);
+            attempt.begin(state, &account.email_key).await?;
+            accounts::prove_owner(
+                state,
+                &attempt,
+                account,
+                input.admin_password,
+                "adminPassword",
+            )
+            .await?;
             None
         }
         None => Some(password.clone().hash().await?),

@@ -22,4 +22,5 @@ mod referrals;
 mod roles;
 mod schema;
 mod subscriptions;
+mod throttling;
 mod transactions;

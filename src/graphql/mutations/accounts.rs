@@ -14,6 +14,7 @@ use crate::{
         access::Actor,
         accounts::{self, SignUpTalent, SignedIn},
         invitations::{self, AcceptInvitation},
+        throttle::PasswordAttempt,
     },
 };
 
@@ -86,6 +87,11 @@ async fn signed_in_viewer(
         .map(|account| Viewer { account, actor }))
 }
 
+/// The request's one password check (see [`PasswordAttempt`]), shared by a batch.
+fn password_attempt<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a PasswordAttempt> {
+    Ok(ctx.data::<Arc<PasswordAttempt>>()?.as_ref())
+}
+
 #[Object]
 impl AccountMutations {
     /// Signs in with email and password.
@@ -95,7 +101,8 @@ impl AccountMutations {
         input: SignInInput,
     ) -> async_graphql::Result<SignInPayload> {
         let state = ctx.state();
-        match accounts::sign_in(state, &input.email, &input.password).await {
+        match accounts::sign_in(state, password_attempt(ctx)?, &input.email, &input.password).await
+        {
             Ok(session) => {
                 let viewer = signed_in_viewer(ctx, &session).await?;
                 Ok(SignInPayload {
@@ -134,6 +141,7 @@ impl AccountMutations {
         let state = ctx.state();
         let accepted = invitations::accept(
             state,
+            password_attempt(ctx)?,
             AcceptInvitation {
                 token: &input.token,
                 name: input.name.as_deref(),
@@ -163,6 +171,7 @@ impl AccountMutations {
     ) -> async_graphql::Result<SignUpTalentPayload> {
         let result = accounts::sign_up_talent(
             ctx.state(),
+            password_attempt(ctx)?,
             SignUpTalent {
                 network_slug: &input.network_slug,
                 name: &input.name,

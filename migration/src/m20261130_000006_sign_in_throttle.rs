@@ -1,0 +1,30 @@
+//! Failed sign-ins counted per account and per client address in fixed windows, in the
+//! database so that every process of a deployment shares the count.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("sign_in_throttle")
+                    .col(string_len("key", 400).primary_key())
+                    .col(timestamp_with_time_zone("window_started_at"))
+                    .col(integer("failures"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("sign_in_throttle").to_owned())
+            .await
+    }
+}

@@ -1,0 +1,137 @@
+//! Bounding password guessing (issue 11): a request may check one password at most (a
+//! second `signIn`, `acceptInvitation` or `signUpTalent` in the same document or batch is
+//! refused before any hashing), and failed checks are counted per account and per client
+//! address in fixed windows, in the database so that all processes share the count. Once
+//! a key has had its failures, every further attempt is refused (the right password too)
+//! until its window passes.
+
+use std::{
+    net::IpAddr,
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use entities::sign_in_throttle;
+use sea_orm::{
+    ColumnTrait, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    error::{ServiceError, ServiceResult},
+    state::AppState,
+};
+
+/// `SIGN_IN_MAX_FAILURES_PER_ACCOUNT`, `SIGN_IN_MAX_FAILURES_PER_CLIENT`,
+/// `SIGN_IN_FAILURE_WINDOW`.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInLimits {
+    pub per_account: u32,
+    pub per_client: u32,
+    pub window: Duration,
+}
+
+/// One request's right to check a password, and who sent it.
+#[derive(Debug, Default)]
+pub struct PasswordAttempt {
+    client: Option<IpAddr>,
+    used: AtomicBool,
+}
+
+impl PasswordAttempt {
+    pub fn new(client: Option<IpAddr>) -> Self {
+        Self {
+            client,
+            used: AtomicBool::new(false),
+        }
+    }
+
+    /// Before any hashing: the request's only password check, and neither the account
+    /// (`email_key`) nor the client over its limit.
+    pub async fn begin(&self, state: &AppState, email_key: &str) -> ServiceResult<()> {
+        if self.used.swap(true, Ordering::SeqCst) {
+            return Err(ServiceError::RateLimited {
+                message: "one sign-in, invitation or sign-up per request",
+                retry_after_secs: 0,
+            });
+        }
+        let limits = state.sign_in_limits;
+        let now = state.now();
+        let window = window(limits);
+        let keys = self.keys(email_key, limits);
+        let rows = sign_in_throttle::Entity::find()
+            .filter(sign_in_throttle::Column::Key.is_in(keys.iter().map(|(k, _)| k.clone())))
+            .filter(sign_in_throttle::Column::WindowStartedAt.gt(now - window))
+            .all(state.db.write())
+            .await?;
+        let blocked_until = keys
+            .iter()
+            .filter_map(|(key, limit)| {
+                let row = rows.iter().find(|r| &r.key == key)?;
+                (i64::from(row.failures) >= i64::from(*limit))
+                    .then_some(row.window_started_at + window)
+            })
+            .max();
+        match blocked_until {
+            Some(until) => Err(ServiceError::RateLimited {
+                message: "too many failed sign-ins: try again later",
+                retry_after_secs: seconds_until(now, until),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A wrong password: counted against the account and the client.
+    pub async fn failed(&self, state: &AppState, email_key: &str) -> ServiceResult<()> {
+        let now = state.now();
+        let limits = state.sign_in_limits;
+        let window_start = now - window(limits);
+        for (key, _) in self.keys(email_key, limits) {
+            // A new key, or one whose window has passed, starts a window at this failure.
+            sign_in_throttle::Entity::insert(sign_in_throttle::ActiveModel {
+                key: Set(key.clone()),
+                window_started_at: Set(now),
+                failures: Set(0),
+            })
+            .on_conflict_do_nothing_on([sign_in_throttle::Column::Key])
+            .exec(state.db.write())
+            .await?;
+            sign_in_throttle::Entity::update_many()
+                .col_expr(sign_in_throttle::Column::Failures, Expr::value(0))
+                .col_expr(sign_in_throttle::Column::WindowStartedAt, Expr::value(now))
+                .filter(sign_in_throttle::Column::Key.eq(&key))
+                .filter(sign_in_throttle::Column::WindowStartedAt.lte(window_start))
+                .exec(state.db.write())
+                .await?;
+            sign_in_throttle::Entity::update_many()
+                .col_expr(
+                    sign_in_throttle::Column::Failures,
+                    Expr::col(sign_in_throttle::Column::Failures).add(1),
+                )
+                .filter(sign_in_throttle::Column::Key.eq(&key))
+                .exec(state.db.write())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The keys an attempt counts against, with their limits.
+    fn keys(&self, email_key: &str, limits: SignInLimits) -> Vec<(String, u32)> {
+        let mut keys = vec![(format!("account:{email_key}"), limits.per_account)];
+        if let Some(ip) = self.client {
+            keys.push((format!("client:{ip}"), limits.per_client));
+        }
+        keys
+    }
+}
+
+fn window(limits: SignInLimits) -> chrono::Duration {
+    chrono::Duration::from_std(limits.window).unwrap_or(chrono::Duration::minutes(15))
+}
+
+/// Whole seconds from `now` until `until`, at least one.
+fn seconds_until(now: DateTime<Utc>, until: DateTime<Utc>) -> u64 {
+    let millis = Ord::max((until - now).num_milliseconds(), 0) as u64;
+    Ord::max(millis.div_ceil(1000), 1)
+}
