@@ -330,7 +330,10 @@ async fn scenario(backend: Backend) -> Scenario {
 
 async fn figures_match_the_ones_computed_by_hand(backend: Backend) {
     let Scenario {
-        setup, beta, bo, ..
+        setup,
+        acme: requests,
+        beta,
+        bo,
     } = scenario(backend).await;
     let admin = setup.network.admin_token.clone();
     let since = "2026-03-03T00:00:00Z";
@@ -417,6 +420,24 @@ async fn figures_match_the_ones_computed_by_hand(backend: Backend) {
                 "interviewing": 0, "hired": 0, "rejected": 0, "acceptanceRate": null,
                 "medianHoursToDecision": null, "medianDaysToHire": null }),
         "nothing since",
+    );
+
+    // A5's hire recorded a day before its acceptance (a candidate found already hired):
+    // still hired, but no measure of how long the introduction took to become a hire.
+    let decided = decided_at(&setup, &requests[4]).await;
+    let hired = applications(&setup, &requests[4]).await;
+    set_application(
+        &setup,
+        &hired[0],
+        GreenhouseApplicationStatus::Hired,
+        Some(decided - Duration::days(1)),
+    )
+    .await;
+    let all = figures(&setup, &admin, &network_figures(), network(None)).await;
+    assert_figures(
+        &all,
+        json!({ "hired": 2, "medianDaysToHire": 20.0 }),
+        "a hire before the introduction",
     );
 }
 

@@ -351,7 +351,7 @@ fn hours_to_decision(backend: DbBackend, cohort: Condition) -> SelectStatement {
         .to_owned()
 }
 
-/// Days from acceptance to the first hire of each hired request.
+/// Days from acceptance to the first hire of each hired request (hires at or after it).
 fn days_to_hire(backend: DbBackend, cohort: Condition) -> SelectStatement {
     use greenhouse_application::{Column, Entity};
     let first_hire = Query::select()
@@ -368,7 +368,12 @@ fn days_to_hire(backend: DbBackend, cohort: Condition) -> SelectStatement {
         .and_where(
             Expr::col((Entity, Column::Status)).is_in(HiringStatus::Hired.application_statuses()),
         )
-        .and_where(Expr::col((Entity, Column::HiredAt)).is_not_null())
+        // A hire Greenhouse recorded before the introduction (a candidate found already
+        // hired) is not one the introduction led to.
+        .and_where(Expr::col((Entity, Column::HiredAt)).gte(Expr::col((
+            intro_request::Entity,
+            intro_request::Column::DecidedAt,
+        ))))
         .to_owned();
     Query::select()
         .expr_as(
