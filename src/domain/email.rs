@@ -12,10 +12,15 @@ impl EmailAddress {
         if text.len() > 254 {
             return Err("email address is too long".into());
         }
-        let address = lettre::Address::from_str(text)
-            .map_err(|_| format!("`{text}` is not a valid email address"))?;
+        let invalid = || format!("`{text}` is not a valid email address");
+        let address = lettre::Address::from_str(text).map_err(|_| invalid())?;
         if !address.domain().contains('.') && address.domain() != "localhost" {
-            return Err(format!("`{text}` is not a valid email address"));
+            return Err(invalid());
+        }
+        // Only what every mail transport takes: a dot-atom local part (lettre also accepts
+        // quoted ones and non-ASCII, which SMTP servers then refuse for good at send time).
+        if !is_dot_atom(address.user()) || !address.domain().is_ascii() {
+            return Err(invalid());
         }
         Ok(Self { address })
     }
@@ -34,6 +39,15 @@ impl EmailAddress {
     }
 }
 
+/// RFC 5322 `dot-atom`: atoms of `atext`, joined by single dots.
+fn is_dot_atom(local: &str) -> bool {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    local.len() <= 64
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atext))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +60,17 @@ mod tests {
     }
 
     #[test]
+    fn takes_what_mail_transports_take() {
+        for good in [
+            "ann@example.com",
+            "ann.o'neil+intros@mail.example.co.uk",
+            "a_b-c@localhost",
+        ] {
+            assert!(EmailAddress::parse(good).is_ok(), "{good:?} refused");
+        }
+    }
+
+    #[test]
     fn refuses_what_is_not_an_address() {
         for bad in [
             "",
@@ -55,6 +80,11 @@ mod tests {
             "ann@example",
             "a b@example.com",
             "ann@example.com\r\nBcc: x@y.z",
+            "\"ann smith\"@example.com",
+            "\"ann\"@example.com",
+            "ann..smith@example.com",
+            ".ann@example.com",
+            "anné@example.com",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -9,5 +9,5 @@ mod token;
 pub use email::EmailAddress;
 pub use global_id::{GlobalId, NodeKind};
 pub use password::{Password, PasswordHash};
-pub use text::{Domain, LongText, Name, ShortText, Slug, WebUrl};
+pub use text::{Domain, LinkedInUrl, LongText, Name, ShortText, Slug, WebUrl};
 pub use token::{SecretToken, TokenHash};

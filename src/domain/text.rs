@@ -88,7 +88,41 @@ impl LongText {
     }
 }
 
-/// An http(s) URL, such as a website or a LinkedIn profile.
+/// A LinkedIn profile: an https URL on linkedin.com (or one of its subdomains), with no
+/// user info (`https://www.linkedin.com@evil.example/` is evil.example's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedInUrl(String);
+
+impl LinkedInUrl {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let refused = || format!("`{text}` is not an https URL on linkedin.com");
+        let url = url::Url::parse(text).map_err(|_| refused())?;
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let on_linkedin = host == "linkedin.com" || host.ends_with(".linkedin.com");
+        if url.scheme() != "https"
+            || !on_linkedin
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.port().is_some()
+            || text.len() > 2000
+        {
+            return Err(refused());
+        }
+        Ok(Self(url.to_string()))
+    }
+
+    /// Empty or absent both mean "none".
+    pub fn parse_optional(text: Option<&str>) -> Result<Option<Self>, String> {
+        optional(text, Self::parse)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// An http(s) URL, such as a company's website.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebUrl(String);
 
@@ -209,5 +243,28 @@ mod tests {
         assert!(WebUrl::parse("javascript:alert(1)").is_err());
         assert_eq!(Domain::parse("Acme.COM").unwrap().into_string(), "acme.com");
         assert!(Domain::parse("not a domain").is_err());
+    }
+
+    #[test]
+    fn linkedin_profiles_are_https_urls_on_linkedin() {
+        for good in [
+            "https://www.linkedin.com/in/ann",
+            "https://linkedin.com/in/ann",
+            " https://uk.LinkedIn.com/in/ann-o-neil ",
+        ] {
+            assert!(LinkedInUrl::parse(good).is_ok(), "{good} refused");
+        }
+        for bad in [
+            "https://www.linkedin.com@evil.example/",
+            "https://user:pass@www.linkedin.com/in/ann",
+            "http://www.linkedin.com/in/ann",
+            "https://www.linkedin.com.evil.example/in/ann",
+            "https://evillinkedin.com/in/ann",
+            "https://www.linkedin.com:8443/in/ann",
+            "javascript:alert(1)//linkedin.com",
+            "www.linkedin.com/in/ann",
+        ] {
+            assert!(LinkedInUrl::parse(bad).is_err(), "{bad} accepted");
+        }
     }
 }

@@ -253,15 +253,7 @@ async fn actor(http: &HttpState, headers: &HeaderMap) -> Result<Arc<Actor>, Resp
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         response
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
+    let Some(token) = value.to_str().ok().and_then(super::bearer_token) else {
         return Err(unauthenticated("use `Authorization: Bearer <token>`"));
     };
     match accounts::authenticate(&http.state, token).await {

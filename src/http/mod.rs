@@ -15,7 +15,7 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
     http::{HeaderValue, Method, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
@@ -39,6 +39,14 @@ pub struct HttpState {
     pub shutdown: tokio_util::sync::CancellationToken,
 }
 
+/// The token of an `Authorization` value: the scheme `Bearer` in any case (RFC 9110
+/// schemes are case-insensitive), then the token.
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(char::is_whitespace)?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 pub fn router(http: HttpState) -> Router {
     let body_limit = http.limits.max_body_bytes;
     let cors_origins = http.cors_origins.clone();
@@ -56,6 +64,7 @@ pub fn router(http: HttpState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         // A body declared larger than the limit is refused before any of it is read.
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::map_response(too_large_as_graphql_error))
         .layer(middleware::from_fn_with_state(http.clone(), count_requests))
         .layer(TraceLayer::new_for_http());
     if !cors_origins.is_empty() {
@@ -71,6 +80,24 @@ pub fn router(http: HttpState) -> Router {
         );
     }
     router.with_state(http)
+}
+
+/// A body over `GRAPHQL_MAX_BODY_BYTES` (refused by the layers above with a bare 413)
+/// answers a GraphQL error with a code, like every other refusal.
+async fn too_large_as_graphql_error(response: Response) -> Response {
+    if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let body = serde_json::json!({ "errors": [{
+        "message": "the request body is larger than the server accepts (GRAPHQL_MAX_BODY_BYTES)",
+        "extensions": { "code": "PAYLOAD_TOO_LARGE" },
+    }] });
+    (
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Counts requests, and reports the database work of each in a `Server-Timing` header
@@ -108,4 +135,24 @@ async fn count_requests(State(http): State<HttpState>, request: Request, next: N
         .get_or_create(&labels)
         .inc();
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in [
+            "Bearer igs_x",
+            "bearer igs_x",
+            "BEARER igs_x",
+            "  BeArEr   igs_x ",
+        ] {
+            assert_eq!(bearer_token(value), Some("igs_x"), "{value}");
+        }
+        for value in ["Basic igs_x", "Bearer", "Bearer   ", "Bearerigs_x", "igs_x"] {
+            assert_eq!(bearer_token(value), None, "{value}");
+        }
+    }
 }

@@ -311,13 +311,7 @@ impl Connection {
                     .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
                     .and_then(|(_, value)| value.as_str())
             })
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
+            .and_then(super::bearer_token);
         let principal = match token {
             Some(token) => self.authenticate(token).await?,
             None => None,

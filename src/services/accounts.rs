@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::{EmailAddress, LongText, Name, Password, SecretToken, Slug, TokenHash, WebUrl},
+    domain::{EmailAddress, LinkedInUrl, LongText, Name, Password, SecretToken, Slug, TokenHash},
     error::{
         InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
     },
@@ -266,7 +266,10 @@ pub async fn sign_up_talent(
     let email = errors.check("email", EmailAddress::parse(input.email));
     let password = errors.check("password", Password::parse(input.password));
     let headline = errors.check("headline", input.headline.map(LongText::parse).transpose());
-    let linkedin = errors.check("linkedinUrl", WebUrl::parse_optional(input.linkedin_url));
+    let linkedin = errors.check(
+        "linkedinUrl",
+        LinkedInUrl::parse_optional(input.linkedin_url),
+    );
     errors.finish()?;
     let (Some(slug), Some(name), Some(email), Some(password), Some(headline), Some(linkedin)) =
         (slug, name, email, password, headline, linkedin)

@@ -228,19 +228,19 @@ pub async fn upsert_invited_admin(
 fn visible_select(
     access: &NetworkAccess,
     search: Option<&str>,
-) -> Option<sea_orm::Select<company::Entity>> {
+) -> ServiceResult<Option<sea_orm::Select<company::Entity>>> {
     if !access.sees_companies() {
-        return None;
+        return Ok(None);
     }
     let mut select =
         company::Entity::find().filter(company::Column::NetworkId.eq(access.network_id));
     if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
         select = select.filter(
             Expr::expr(Func::lower(Expr::col(company::Column::Name)))
-                .like(LikeExpr::new(contains_pattern(search)).escape('\\')),
+                .like(LikeExpr::new(contains_pattern(search)?).escape('\\')),
         );
     }
-    Some(select)
+    Ok(Some(select))
 }
 
 pub async fn list(
@@ -249,7 +249,7 @@ pub async fn list(
     search: Option<&str>,
     page: &PageRequest,
 ) -> ServiceResult<Page<company::Model>> {
-    let Some(select) = visible_select(access, search) else {
+    let Some(select) = visible_select(access, search)? else {
         return Ok(Page::empty());
     };
     Ok(fetch_page(state.db.read(), select, Order::OldestFirst, page).await?)
@@ -260,7 +260,7 @@ pub async fn count(
     access: &NetworkAccess,
     search: Option<&str>,
 ) -> ServiceResult<i64> {
-    let Some(select) = visible_select(access, search) else {
+    let Some(select) = visible_select(access, search)? else {
         return Ok(0);
     };
     Ok(select.count(state.db.read()).await? as i64)

@@ -266,12 +266,20 @@ where
 }
 
 /// `LIKE` pattern for a case-insensitive "contains" search, with wildcards escaped.
-pub fn contains_pattern(search: &str) -> String {
+/// `INVALID_INPUT` on `search` for text no database should see (PostgreSQL refuses a NUL
+/// byte in text; SQLite would store it): control characters, or more than 200 characters.
+pub fn contains_pattern(search: &str) -> Result<String, crate::error::UserError> {
+    if search.chars().any(char::is_control) || search.chars().count() > 200 {
+        return Err(crate::error::UserError::invalid(
+            "search",
+            "search text must be at most 200 characters, without control characters",
+        ));
+    }
     let escaped = search
         .trim()
         .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    format!("%{escaped}%")
+    Ok(format!("%{escaped}%"))
 }

@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::{EmailAddress, LongText, Name, WebUrl},
+    domain::{EmailAddress, LinkedInUrl, LongText, Name},
     error::{InputErrors, ServiceError, ServiceResult, UserError, is_unique_violation},
     services::{
         access::{Actor, NetworkAccess},
@@ -46,7 +46,10 @@ pub async fn add(
     let name = errors.check("name", Name::parse(input.name));
     let email = errors.check("email", EmailAddress::parse(input.email));
     let headline = errors.check("headline", input.headline.map(LongText::parse).transpose());
-    let linkedin = errors.check("linkedinUrl", WebUrl::parse_optional(input.linkedin_url));
+    let linkedin = errors.check(
+        "linkedinUrl",
+        LinkedInUrl::parse_optional(input.linkedin_url),
+    );
     errors.finish()?;
     let (Some(name), Some(email), Some(headline), Some(linkedin)) =
         (name, email, headline, linkedin)
@@ -98,7 +101,7 @@ pub struct Profile<'a> {
     pub name: &'a Name,
     pub email: &'a EmailAddress,
     pub headline: Option<LongText>,
-    pub linkedin_url: Option<WebUrl>,
+    pub linkedin_url: Option<LinkedInUrl>,
     pub verified: bool,
 }
 
@@ -122,7 +125,7 @@ pub async fn insert(
             .headline
             .map(LongText::into_string)
             .filter(|h| !h.is_empty())),
-        linkedin_url: Set(profile.linkedin_url.map(WebUrl::into_string)),
+        linkedin_url: Set(profile.linkedin_url.map(LinkedInUrl::into_string)),
         verified: Set(profile.verified),
         created_at: Set(now),
         updated_at: Set(now),
@@ -187,7 +190,7 @@ pub async fn update(
         "linkedinUrl",
         patch
             .linkedin_url
-            .map(|url| WebUrl::parse_optional(Some(url)))
+            .map(|url| LinkedInUrl::parse_optional(Some(url)))
             .transpose(),
     );
     errors.finish()?;
@@ -227,7 +230,7 @@ pub async fn update(
         model.headline = Set(Some(headline.into_string()).filter(|h| !h.is_empty()));
     }
     if let Some(linkedin) = linkedin {
-        model.linkedin_url = Set(linkedin.map(WebUrl::into_string));
+        model.linkedin_url = Set(linkedin.map(LinkedInUrl::into_string));
     }
     model.updated_at = Set(tx.now());
     let updated = match model.update(tx.db()).await {
@@ -255,15 +258,18 @@ fn visible_select(
     access: &NetworkAccess,
     verified: Option<bool>,
     search: Option<&str>,
-) -> Option<sea_orm::Select<talent::Entity>> {
+) -> ServiceResult<Option<sea_orm::Select<talent::Entity>>> {
+    let Some(scope) = access.talent_scope().condition() else {
+        return Ok(None);
+    };
     let mut select = talent::Entity::find()
         .filter(talent::Column::NetworkId.eq(access.network_id))
-        .filter(access.talent_scope().condition()?);
+        .filter(scope);
     if let Some(verified) = verified {
         select = select.filter(talent::Column::Verified.eq(verified));
     }
     if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
-        let pattern = contains_pattern(search);
+        let pattern = contains_pattern(search)?;
         let like = |col: talent::Column| {
             Expr::expr(Func::lower(Expr::col(col)))
                 .like(LikeExpr::new(pattern.clone()).escape('\\'))
@@ -275,7 +281,7 @@ fn visible_select(
                 .add(like(talent::Column::EmailKey)),
         );
     }
-    Some(select)
+    Ok(Some(select))
 }
 
 pub async fn list(
@@ -285,7 +291,7 @@ pub async fn list(
     search: Option<&str>,
     page: &PageRequest,
 ) -> ServiceResult<Page<talent::Model>> {
-    let Some(select) = visible_select(access, verified, search) else {
+    let Some(select) = visible_select(access, verified, search)? else {
         return Ok(Page::empty());
     };
     Ok(fetch_page(state.db.read(), select, Order::OldestFirst, page).await?)
@@ -297,7 +303,7 @@ pub async fn count(
     verified: Option<bool>,
     search: Option<&str>,
 ) -> ServiceResult<i64> {
-    let Some(select) = visible_select(access, verified, search) else {
+    let Some(select) = visible_select(access, verified, search)? else {
         return Ok(0);
     };
     Ok(select.count(state.db.read()).await? as i64)

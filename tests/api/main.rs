@@ -13,6 +13,7 @@ mod greenhouse_client;
 mod greenhouse_push;
 mod greenhouse_status;
 mod http_surface;
+mod inputs;
 mod introductions;
 mod invitations;
 mod js;
