@@ -103,6 +103,7 @@ impl Application {
             limits: Arc::new(config.limits.clone()),
             live: Arc::new(config.live.clone()),
             cors_origins: Arc::new(config.cors_origins.clone()),
+            server_timing: config.server_timing,
             shutdown: shutdown.clone(),
         });
         Ok(Self {

@@ -28,6 +28,11 @@ pub struct ServerConfig {
     #[command(flatten)]
     pub mail: MailConfig,
 
+    /// Sends each response's database work in a `Server-Timing` header. Off by default: the
+    /// statement count tells an outsider whether another tenant's id exists.
+    #[arg(long, env = "SERVER_TIMING")]
+    pub server_timing: bool,
+
     /// Origins allowed to call the API from a browser, comma-separated (none by default).
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<Origin>,
@@ -58,9 +63,15 @@ pub struct DatabaseConfig {
     )]
     pub database_url: DatabaseUrl,
 
-    /// 32 bytes, base64: encrypts stored third-party credentials. Generated beside the
-    /// database file on SQLite when unset; required on PostgreSQL.
-    #[arg(long, env = "INTROGATE_SECRET_KEY", hide_env_values = true)]
+    /// 32 random bytes, as 64 hex digits or base64: encrypts stored third-party
+    /// credentials. Generated beside the database file on SQLite when unset; required on
+    /// PostgreSQL.
+    #[arg(
+        long,
+        env = "INTROGATE_SECRET_KEY",
+        hide_env_values = true,
+        value_parser = crate::secret_key::SecretKeyParser
+    )]
     pub secret_key: Option<crate::secret_key::SecretKey>,
 }
 

@@ -26,14 +26,45 @@ impl fmt::Debug for SecretKey {
 impl FromStr for SecretKey {
     type Err = String;
 
+    /// 32 bytes as 64 hex digits or as base64. The error never repeats the text.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| "INTROGATE_SECRET_KEY must be base64".to_owned())?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
-            "INTROGATE_SECRET_KEY must be 32 bytes (base64 of 32 random bytes)".to_owned()
+        let text = text.trim();
+        let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            hex::decode(text).ok()
+        } else {
+            STANDARD.decode(text).ok()
+        };
+        let bytes: [u8; 32] = bytes.and_then(|b| b.try_into().ok()).ok_or_else(|| {
+            "INTROGATE_SECRET_KEY must be 32 random bytes, as 64 hex digits or as base64 \
+             (e.g. `openssl rand -hex 32`)"
+                .to_owned()
         })?;
         Ok(Self(bytes))
+    }
+}
+
+/// Parses `--secret-key` / `INTROGATE_SECRET_KEY` for clap without printing the value in
+/// its error (clap's own errors quote the value they refused).
+#[derive(Debug, Clone, Copy)]
+pub struct SecretKeyParser;
+
+impl clap::builder::TypedValueParser for SecretKeyParser {
+    type Value = SecretKey;
+
+    fn parse_ref(
+        &self,
+        _command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<SecretKey, clap::Error> {
+        let refused = |message: String| {
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message + "\n")
+        };
+        value
+            .to_str()
+            .ok_or_else(|| refused("INTROGATE_SECRET_KEY is not text".into()))?
+            .parse()
+            .map_err(refused)
     }
 }
 
@@ -159,5 +190,23 @@ mod tests {
             "another key"
         );
         assert!(key.open("company:1", "AAAA").is_err());
+    }
+
+    #[test]
+    fn a_key_is_64_hex_digits_or_base64_and_an_error_never_repeats_it() {
+        let bytes = [7u8; 32];
+        let hex: SecretKey = hex::encode(bytes).parse().unwrap();
+        let base64: SecretKey = STANDARD.encode(bytes).parse().unwrap();
+        assert_eq!(hex.bytes(), &bytes);
+        assert_eq!(base64.bytes(), &bytes);
+        for bad in [
+            "Zq9x-not-a-key",
+            &hex::encode([7u8; 16]),
+            &STANDARD.encode([1u8; 31]),
+        ] {
+            let error = bad.parse::<SecretKey>().unwrap_err();
+            assert!(!error.contains(bad), "{error}");
+            assert!(error.contains("64 hex digits"), "{error}");
+        }
     }
 }

@@ -35,6 +35,8 @@ pub struct HttpState {
     pub live: Arc<crate::config::LiveConfig>,
     /// Browser origins allowed besides our own (WebSocket `Origin` check, CORS).
     pub cors_origins: Arc<Vec<Origin>>,
+    /// `SERVER_TIMING`: send the `Server-Timing` header.
+    pub server_timing: bool,
     /// Cancelled when the server stops: open WebSockets close with 1001.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
@@ -100,8 +102,9 @@ async fn too_large_as_graphql_error(response: Response) -> Response {
         .into_response()
 }
 
-/// Counts requests, and reports the database work of each in a `Server-Timing` header
-/// (`db;dur=<ms>;desc="<n> statements"`), which browsers' developer tools show.
+/// Counts requests; reports the database work of each in a `Server-Timing` header
+/// (`db;dur=<ms>;desc="<n> statements"`, which browsers' developer tools show) when
+/// `SERVER_TIMING` is on; and marks every response `X-Content-Type-Options: nosniff`.
 async fn count_requests(State(http): State<HttpState>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     // The route, not the raw path: unknown paths must not create a label each.
@@ -118,12 +121,19 @@ async fn count_requests(State(http): State<HttpState>, request: Request, next: N
         statements.count.load(Ordering::Relaxed),
         statements.micros.load(Ordering::Relaxed),
     );
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "db;dur={:.3};desc=\"{count} statements\"",
-        micros as f64 / 1000.0
-    )) {
+    if http.server_timing
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "db;dur={:.3};desc=\"{count} statements\"",
+            micros as f64 / 1000.0
+        ))
+    {
         response.headers_mut().insert("server-timing", value);
     }
+    // Nothing here is meant to be sniffed into another type.
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     let labels = crate::metrics::HttpLabels {
         method,
         path,

@@ -112,6 +112,33 @@ async fn help_shows_no_database_password() {
 }
 
 #[tokio::test]
+async fn a_bad_secret_key_is_refused_without_printing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "Zq9xTOPSECRET-but-not-32-bytes";
+    for with_flag in [false, true] {
+        let mut command = command(dir.path());
+        command.args(["serve", "--bind", "127.0.0.1:0"]);
+        if with_flag {
+            command.args(["--secret-key", bad]);
+        } else {
+            command.env("INTROGATE_SECRET_KEY", bad);
+        }
+        let output = tokio::time::timeout(Duration::from_secs(20), command.output())
+            .await
+            .expect("exits")
+            .unwrap();
+        assert!(!output.status.success());
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(printed.contains("64 hex digits or as base64"), "{printed}");
+        assert!(!printed.contains("TOPSECRET"), "the key printed: {printed}");
+    }
+}
+
+#[tokio::test]
 async fn a_bad_setting_stops_the_start_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     for (args, mentions) in [
@@ -189,6 +216,26 @@ async fn serve_demo_answers_with_its_credentials_and_stops_on_sigterm() {
     let address = address.expect("the server says where it listens");
     assert_eq!(logins.len(), 4, "{logins:?}");
     let client = reqwest::Client::new();
+    // By default no `Server-Timing` (its statement count told outsiders whether another
+    // tenant's id exists); `nosniff` everywhere; GraphiQL never framed by another site.
+    let answer = client
+        .post(format!("{address}/graphql"))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.headers().get("server-timing").is_none());
+    assert_eq!(answer.headers()["x-content-type-options"], "nosniff");
+    let graphiql = client
+        .get(format!("{address}/graphiql"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphiql.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        graphiql.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
     let gql = |token: Option<String>, query: &'static str, variables: Value| {
         let mut request = client
             .post(format!("{address}/graphql"))

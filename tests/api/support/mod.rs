@@ -186,6 +186,8 @@ pub fn test_config(url: DatabaseUrl, mail_dir: PathBuf) -> ServerConfig {
             mail_poll_interval: Duration::from_millis(200),
         },
         cors_origins: vec![],
+        // The tests count statements through it.
+        server_timing: true,
         greenhouse: GreenhouseConfig {
             greenhouse_api_url: "http://127.0.0.1:9".parse().unwrap(),
             greenhouse_auth_url: "http://127.0.0.1:9".parse().unwrap(),
