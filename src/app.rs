@@ -61,6 +61,7 @@ impl Application {
             greenhouse_wake: Arc::new(Notify::new()),
             greenhouse_poll_wake: Arc::new(Notify::new()),
             sign_in_limits: config.limits.sign_in(),
+            invitation_limits: config.limits.invitations(),
             greenhouse_webhook_base: config
                 .greenhouse
                 .greenhouse_webhook_base_url

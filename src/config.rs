@@ -205,6 +205,15 @@ pub struct LimitsConfig {
     #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
 
+    /// Field selections of a document once its fragments are expanded (a fragment spread
+    /// twice counts twice, a duplicated field too). GraphiQL's introspection query is 230.
+    #[arg(long, env = "GRAPHQL_MAX_FIELDS", default_value_t = 500, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_fields: usize,
+
+    /// Lexical tokens of a document, counted before it is parsed.
+    #[arg(long, env = "GRAPHQL_MAX_TOKENS", default_value_t = 10_000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_tokens: usize,
+
     /// Operations in one batched (JSON array) request.
     #[arg(long, env = "GRAPHQL_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
@@ -212,6 +221,7 @@ pub struct LimitsConfig {
     #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// One HTTP request, a batch as a whole, or one operation over WebSocket.
     #[arg(long, env = "GRAPHQL_REQUEST_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
     pub request_timeout: Duration,
 
@@ -226,6 +236,13 @@ pub struct LimitsConfig {
 
     #[arg(long, env = "SIGN_IN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration)]
     pub sign_in_failure_window: Duration,
+
+    /// Invitations (each one an email) to one address, from any network, in a window.
+    #[arg(long, env = "INVITATION_MAX_PER_ADDRESS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub invitation_max_per_address: u32,
+
+    #[arg(long, env = "INVITATION_WINDOW", default_value = "1h", value_parser = parse_duration)]
+    pub invitation_window: Duration,
 }
 
 impl Default for LimitsConfig {
@@ -234,12 +251,16 @@ impl Default for LimitsConfig {
             max_depth: 15,
             max_complexity: 20_000,
             max_aliases: 30,
+            max_fields: 500,
+            max_tokens: 10_000,
             max_batch: 10,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(15),
             sign_in_max_failures_per_account: 50,
             sign_in_max_failures_per_client: 300,
             sign_in_failure_window: Duration::from_secs(15 * 60),
+            invitation_max_per_address: 3,
+            invitation_window: Duration::from_secs(3600),
         }
     }
 }
@@ -250,6 +271,13 @@ impl LimitsConfig {
             per_account: self.sign_in_max_failures_per_account,
             per_client: self.sign_in_max_failures_per_client,
             window: self.sign_in_failure_window,
+        }
+    }
+
+    pub fn invitations(&self) -> crate::services::throttle::InvitationLimits {
+        crate::services::throttle::InvitationLimits {
+            per_address: self.invitation_max_per_address,
+            window: self.invitation_window,
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub greenhouse_poll_wake: Arc<Notify>,
     /// How many failed sign-ins are allowed, per account and per client address.
     pub sign_in_limits: crate::services::throttle::SignInLimits,
+    /// How many invitations one address may receive in a window.
+    pub invitation_limits: crate::services::throttle::InvitationLimits,
     /// Where Greenhouse's webhooks reach this server (`…/webhooks/greenhouse/{companyId}`).
     pub greenhouse_webhook_base: crate::config::AppUrl,
 }
@@ -69,6 +71,7 @@ impl AppState {
             greenhouse_wake: Arc::new(Notify::new()),
             greenhouse_poll_wake: Arc::new(Notify::new()),
             sign_in_limits: crate::config::LimitsConfig::default().sign_in(),
+            invitation_limits: crate::config::LimitsConfig::default().invitations(),
             greenhouse_webhook_base: "http://localhost:8080"
                 .parse()
                 .map_err(anyhow::Error::msg)?,

@@ -21,6 +21,7 @@ pub mod intro_request;
 pub mod intro_request_event;
 pub mod intro_request_job;
 pub mod invitation;
+pub mod invitation_throttle;
 pub mod job;
 pub mod network;
 pub mod network_admin;

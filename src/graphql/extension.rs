@@ -6,15 +6,23 @@
 //!   [`async_graphql::Request::parsed_query`], which keeps it, and async-graphql executes
 //!   that; otherwise it is parsed here. A document that does not parse is
 //!   `GRAPHQL_PARSE_FAILED`;
+//! * refuses a text of more than `GRAPHQL_MAX_TOKENS` tokens before parsing it
+//!   (`prepare_request`; HTTP checks it before its own parse): `TOKEN_LIMIT_EXCEEDED`;
 //! * refuses more aliases than `GRAPHQL_MAX_ALIASES` (`parse_query`): async-graphql has no
 //!   alias limit; `ALIAS_LIMIT_EXCEEDED`;
+//! * refuses more field selections than `GRAPHQL_MAX_FIELDS` once fragments are expanded,
+//!   duplicates included (`parse_query`): `FIELD_LIMIT_EXCEEDED`;
+//! * charges each root field of a mutation [`MUTATION_COST`] in the complexity
+//!   (`validation`), against the same `GRAPHQL_MAX_COMPLEXITY`:
+//!   `COMPLEXITY_LIMIT_EXCEEDED`;
 //! * stops a query or mutation after `GRAPHQL_REQUEST_TIMEOUT` (`execute`): `TIMEOUT`.
 //!   Subscriptions are streams and are never timed out (async-graphql does not call
 //!   `execute` for them);
 //! * turns a panic into an `INTERNAL` error (`request`, `subscribe`), so a client gets an
 //!   answer, not a dropped connection;
 //! * shapes every response before it is serialised (`request`, `subscribe`): each error
-//!   leaves with an `extensions.code` (see `scrub`) and fields come in query order.
+//!   leaves with an `extensions.code` (see `scrub`), at most [`MAX_ERRORS`] errors leave
+//!   (the last says how many were dropped) and fields come in query order.
 
 use std::{
     any::Any,
@@ -24,10 +32,10 @@ use std::{
 };
 
 use async_graphql::{
-    Request, Response, ServerError, ServerResult, Value, Variables,
+    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-        NextPrepareRequest, NextRequest, NextSubscribe,
+        NextPrepareRequest, NextRequest, NextSubscribe, NextValidation,
     },
     futures_util::stream::BoxStream,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
@@ -35,15 +43,27 @@ use async_graphql::{
 use futures::{FutureExt, StreamExt};
 
 use super::{
+    cost,
     errors::{code_of, internal, request_error, with_code},
     order,
 };
 use crate::config::LimitsConfig;
 
+/// What a root field of a mutation costs in the complexity, on top of its selections:
+/// with the default `GRAPHQL_MAX_COMPLEXITY` (20,000) an operation holds at most 13
+/// mutation fields.
+pub const MUTATION_COST: usize = 1_500;
+
+/// The most errors one response carries; the last of them says how many more were dropped.
+pub const MAX_ERRORS: usize = 100;
+
 /// The policy's limits; registered once on the schema, it makes one extension per request.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestPolicy {
     max_aliases: usize,
+    max_fields: usize,
+    max_tokens: usize,
+    max_complexity: usize,
     request_timeout: Duration,
 }
 
@@ -51,9 +71,23 @@ impl RequestPolicy {
     pub fn new(limits: &LimitsConfig) -> Self {
         Self {
             max_aliases: limits.max_aliases,
+            max_fields: limits.max_fields,
+            max_tokens: limits.max_tokens,
+            max_complexity: limits.max_complexity,
             request_timeout: limits.request_timeout,
         }
     }
+}
+
+/// A text of more tokens than `limit` is refused before it is parsed.
+pub fn check_tokens(query: &str, limit: usize) -> ServerResult<()> {
+    if cost::token_count(query, limit) > limit {
+        return Err(request_error(with_code(
+            format!("the query has more than {limit} tokens"),
+            "TOKEN_LIMIT_EXCEEDED",
+        )));
+    }
+    Ok(())
 }
 
 impl ExtensionFactory for RequestPolicy {
@@ -111,6 +145,7 @@ impl Extension for PolicyForRequest {
     ) -> ServerResult<Request> {
         // Returns the document the transport parsed, or parses it now and keeps it in the
         // request: async-graphql then takes it from there instead of parsing the text.
+        check_tokens(&request.query, self.policy.max_tokens)?;
         let document = request.parsed_query().cloned().map_err(parse_failed)?;
         let _ = self.query.set(RequestedOperation {
             document,
@@ -134,7 +169,49 @@ impl Extension for PolicyForRequest {
                 "ALIAS_LIMIT_EXCEEDED",
             )));
         }
+        let (fields, limit) = (cost::field_count(&document), self.policy.max_fields);
+        if fields > limit {
+            return Err(request_error(with_code(
+                format!(
+                    "the query selects {} fields once fragments are expanded; the limit is {limit}",
+                    if fields == usize::MAX {
+                        "too many".to_owned()
+                    } else {
+                        fields.to_string()
+                    }
+                ),
+                "FIELD_LIMIT_EXCEEDED",
+            )));
+        }
         Ok(document)
+    }
+
+    /// async-graphql's complexity, plus [`MUTATION_COST`] for each root field of a mutation.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let mut result = next.run(ctx).await?;
+        let mutations = self
+            .query
+            .get()
+            .map_or(0, |query| cost::mutation_field_count(&query.document));
+        let complexity = result
+            .complexity
+            .saturating_add(mutations.saturating_mul(MUTATION_COST));
+        let limit = self.policy.max_complexity;
+        if complexity > limit {
+            return Err(vec![request_error(with_code(
+                format!(
+                    "the query's complexity is {complexity} ({mutations} mutation fields at \
+                     {MUTATION_COST} each); the limit is {limit}"
+                ),
+                "COMPLEXITY_LIMIT_EXCEEDED",
+            ))]);
+        }
+        result.complexity = complexity;
+        Ok(result)
     }
 
     /// Only queries and mutations come here.
@@ -210,6 +287,8 @@ fn panicked(panic: Box<dyn Any + Send>) -> Response {
 }
 
 fn shape(query: &OnceLock<RequestedOperation>, mut response: Response) -> Response {
+    // Capped first: what is dropped is not worth scrubbing (or logging).
+    cap_errors(&mut response.errors);
     scrub(&mut response);
     if let Some(query) = query.get() {
         order::reorder(
@@ -242,6 +321,19 @@ fn scrub(response: &mut Response) {
             error.source = None;
         }
     }
+}
+
+/// At most [`MAX_ERRORS`]: the first ones, then one that says how many were dropped.
+pub fn cap_errors(errors: &mut Vec<ServerError>) {
+    if errors.len() <= MAX_ERRORS {
+        return;
+    }
+    let dropped = errors.len() - (MAX_ERRORS - 1);
+    errors.truncate(MAX_ERRORS - 1);
+    errors.push(request_error(with_code(
+        format!("{dropped} more errors were dropped: a response carries at most {MAX_ERRORS}"),
+        "TOO_MANY_ERRORS",
+    )));
 }
 
 /// Aliased fields in the document's text (each fragment counted once).
@@ -334,6 +426,8 @@ mod tests {
     fn limits() -> LimitsConfig {
         LimitsConfig {
             max_aliases: 2,
+            max_fields: 6,
+            max_tokens: 40,
             request_timeout: TIMEOUT,
             ..LimitsConfig::default()
         }

@@ -7,7 +7,10 @@
 //! * Malformed requests are 400. Documents that do not parse or validate are 400 with the
 //!   new media type and 200 with `application/json` (legacy clients expect that). A
 //!   request over the time limit is 503; a panic is 500.
-//! * A JSON array is a batch (at most `max_batch` operations).
+//! * A JSON array is a batch (at most `max_batch` operations), which has one timeout as a
+//!   whole: the operations that finished keep their answers, the one running at the
+//!   deadline and those after it each answer `TIMEOUT`.
+//! * A text of more than `max_tokens` tokens is refused before it is parsed.
 //!
 //! Only the transport lives here. The handler parses the document, since it must know the
 //! operation type, and leaves it in the request, where async-graphql takes it: each
@@ -35,7 +38,9 @@ use super::{HttpState, operation};
 use crate::{
     graphql::{
         errors::{internal, request_error, with_code},
-        extension::{RequestFailure, is_request_error, parse_failed, request_failure},
+        extension::{
+            RequestFailure, check_tokens, is_request_error, parse_failed, request_failure,
+        },
         request_data,
     },
     services::{access::Actor, accounts, throttle::PasswordAttempt},
@@ -300,8 +305,16 @@ impl Outcome {
 
 /// The request async-graphql runs, holding its document (parsed here, once), unless the
 /// transport refuses it first.
-fn graphql_request(params: Params, method: Method) -> Result<async_graphql::Request, Box<Outcome>> {
+fn graphql_request(
+    params: Params,
+    method: Method,
+    max_tokens: usize,
+) -> Result<async_graphql::Request, Box<Outcome>> {
     let operation_name = params.operation_name.clone();
+    if let Err(error) = check_tokens(&params.query, max_tokens) {
+        let response = async_graphql::Response::from_errors(vec![error]);
+        return Err(Box::new(Outcome::answered(response)));
+    }
     let mut request = params.into_request();
     let document = request.parsed_query().map_err(|error| {
         let response = async_graphql::Response::from_errors(vec![parse_failed(error)]);
@@ -333,13 +346,20 @@ async fn execute(
     method: Method,
     params: Params,
 ) -> Outcome {
-    match graphql_request(params, method) {
+    match graphql_request(params, method, http.limits.max_tokens) {
         Ok(request) => {
             let request = request_data(request, &http.state, actor.clone(), attempt.clone());
             Outcome::answered(http.schema.execute(request).await)
         }
         Err(refused) => *refused,
     }
+}
+
+/// An operation of a batch cut, or never started, at the batch's deadline.
+fn timed_out(limit: std::time::Duration) -> Outcome {
+    Outcome::answered(async_graphql::Response::from_errors(vec![request_error(
+        with_code(format!("the request took longer than {limit:?}"), "TIMEOUT"),
+    )]))
 }
 
 fn status_of(outcome: &Outcome, media: MediaType) -> StatusCode {
@@ -464,10 +484,19 @@ pub async fn post(
                     "BATCH_LIMIT_EXCEEDED",
                 );
             }
+            // One timeout for the whole batch, not one per operation.
+            let limit = http.limits.request_timeout;
+            let deadline = tokio::time::Instant::now() + limit;
             let mut results = Vec::with_capacity(batch.len());
             for item in &batch {
                 let outcome = match params_from_json(item) {
-                    Ok(params) => execute(&http, &actor, &attempt, Method::Post, params).await,
+                    Ok(_) if tokio::time::Instant::now() >= deadline => timed_out(limit),
+                    Ok(params) => tokio::time::timeout_at(
+                        deadline,
+                        execute(&http, &actor, &attempt, Method::Post, params),
+                    )
+                    .await
+                    .unwrap_or_else(|_elapsed| timed_out(limit)),
                     Err(refusal) => Outcome::refused(refusal),
                 };
                 results.push(outcome.response);
@@ -521,7 +550,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_document_parsed_here_is_the_one_that_runs() {
-        let Ok(mut request) = graphql_request(params("{ __typename }"), Method::Get) else {
+        let Ok(mut request) = graphql_request(params("{ __typename }"), Method::Get, 100) else {
             panic!("refused");
         };
         // Only the document parsed above can still run.
@@ -537,7 +566,7 @@ mod tests {
     #[test]
     fn the_transport_refuses_before_graphql_runs() {
         let refused = |query: &str, method: Method| {
-            let Err(outcome) = graphql_request(params(query), method) else {
+            let Err(outcome) = graphql_request(params(query), method, 100) else {
                 panic!("{query} was not refused");
             };
             (

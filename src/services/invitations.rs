@@ -22,7 +22,7 @@ use crate::{
     mail::templates,
     services::{
         accounts::{self, NewAccount, SignedIn},
-        throttle::PasswordAttempt,
+        throttle::{self, PasswordAttempt},
         tx::Tx,
     },
     state::AppState,
@@ -110,6 +110,8 @@ pub async fn invite(tx: &Tx, new: NewInvitation<'_>) -> ServiceResult<invitation
             templates::InvitedAs::CompanyAdmin { company }
         }
     };
+    // Before anything is written: a refused invitation leaves the earlier one working.
+    throttle::count_invitation(db, state, &new.email.key()).await?;
     let mut earlier = invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
         .filter(invitation::Column::NetworkId.eq(new.network.id))

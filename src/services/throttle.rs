@@ -4,6 +4,10 @@
 //! address in fixed windows, in the database so that all processes share the count. Once
 //! a key has had its failures, every further attempt is refused (the right password too)
 //! until its window passes.
+//!
+//! Invitations are bounded the same way, per invited address: each one sends an email, so
+//! without a bound one request of duplicated `invite…` fields mails an address as often as
+//! it has fields. [`count_invitation`] counts them in fixed windows in the database.
 
 use std::{
     net::IpAddr,
@@ -12,9 +16,9 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use entities::sign_in_throttle;
+use entities::{invitation_throttle, sign_in_throttle};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -124,6 +128,60 @@ impl PasswordAttempt {
         }
         keys
     }
+}
+
+/// `INVITATION_MAX_PER_ADDRESS`, `INVITATION_WINDOW`.
+#[derive(Debug, Clone, Copy)]
+pub struct InvitationLimits {
+    pub per_address: u32,
+    pub window: Duration,
+}
+
+/// One more invitation to `email_key`, in the caller's transaction (so an invitation that
+/// is rolled back is not counted), or `RATE_LIMITED` when the address has had its
+/// invitations for the window. The increment is one conditional `UPDATE`: concurrent
+/// requests, from any process, cannot both take the last one.
+pub async fn count_invitation(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    email_key: &str,
+) -> ServiceResult<()> {
+    use invitation_throttle::{ActiveModel, Column, Entity};
+    let limits = state.invitation_limits;
+    let now = state.now();
+    let window = chrono::Duration::from_std(limits.window).unwrap_or(chrono::Duration::hours(1));
+    Entity::insert(ActiveModel {
+        email_key: Set(email_key.to_owned()),
+        window_started_at: Set(now),
+        invitations: Set(0),
+    })
+    .on_conflict_do_nothing_on([Column::EmailKey])
+    .exec(db)
+    .await?;
+    Entity::update_many()
+        .col_expr(Column::Invitations, Expr::value(0))
+        .col_expr(Column::WindowStartedAt, Expr::value(now))
+        .filter(Column::EmailKey.eq(email_key))
+        .filter(Column::WindowStartedAt.lte(now - window))
+        .exec(db)
+        .await?;
+    let counted = Entity::update_many()
+        .col_expr(Column::Invitations, Expr::col(Column::Invitations).add(1))
+        .filter(Column::EmailKey.eq(email_key))
+        .filter(Column::Invitations.lt(i64::from(limits.per_address)))
+        .exec(db)
+        .await?;
+    if counted.rows_affected == 1 {
+        return Ok(());
+    }
+    let started = Entity::find_by_id(email_key)
+        .one(db)
+        .await?
+        .map_or(now, |row| row.window_started_at);
+    Err(ServiceError::RateLimited {
+        message: "too many invitations to this address: try again later",
+        retry_after_secs: seconds_until(now, started + window),
+    })
 }
 
 fn window(limits: SignInLimits) -> chrono::Duration {
