@@ -94,6 +94,7 @@ impl Application {
             poll_interval: mail.mail_poll_interval,
             wake: state.mail_wake.clone(),
             metrics,
+            secret_key: state.secret_key.clone(),
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
         };
         let schema = build_schema(Some(state.clone()), &config.limits);

@@ -69,11 +69,13 @@ async fn join(state: &AppState, email: &str, password: &str) -> anyhow::Result<A
         .order_by_desc(email_outbox::Column::Id)
         .all(state.db.read())
         .await?;
-    let body = invitations
+    let invitation = invitations
         .iter()
         .find(|e| e.to_addrs.to_string().contains(email))
-        .map(|e| e.text_body.as_str())
         .ok_or_else(|| anyhow::anyhow!("no invitation to {email}"))?;
+    // The link as it is sent (its token is stored sealed).
+    let rendered = crate::mail::outbox::render_secret(&state.secret_key, invitation.clone())?;
+    let body = rendered.text_body.as_str();
     let token: String = body
         .split("/invitations/")
         .nth(1)

@@ -25,6 +25,10 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The email's live secret (an invitation's token), sealed with the server's key; the
+    /// bodies hold `introgate::mail::SECRET_MARK` in its place until sending.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub secret_sealed: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261130_000004_greenhouse_push;
 mod m20261130_000005_greenhouse_status;
 mod m20261130_000006_sign_in_throttle;
 mod m20261130_000007_invitation_throttle;
+mod m20261130_000008_outbox_sealed_secret;
 
 /// A foreign key from `table.column` to `target.id`, removed with its target.
 fn references(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_greenhouse_status::Migration),
             Box::new(m20261130_000006_sign_in_throttle::Migration),
             Box::new(m20261130_000007_invitation_throttle::Migration),
+            Box::new(m20261130_000008_outbox_sealed_secret::Migration),
         ]
     }
 }

@@ -3,6 +3,10 @@
 //! [`MailTransport`], retrying transient failures with backoff. Rows are leased while
 //! sent, so several server processes on one database never deliver one twice.
 
+/// Where an email's live secret goes in its stored bodies (see [`outbox::Secret`]): only
+/// characters every escaping (HTML, URL, quoted-printable) leaves as they are.
+pub const SECRET_MARK: &str = "introgate-secret-9c2f7e1b";
+
 pub mod outbox;
 pub mod templates;
 pub mod transport;

@@ -30,6 +30,8 @@ pub struct MailWorker {
     pub poll_interval: Duration,
     pub wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
+    /// Opens an email's sealed secret at send time.
+    pub secret_key: crate::secret_key::SecretKey,
     /// Names this process in leases.
     pub worker_id: String,
 }
@@ -106,7 +108,11 @@ impl MailWorker {
     }
 
     async fn deliver(&self, email: email_outbox::Model) -> anyhow::Result<()> {
-        let result = self.transport.send(&email).await;
+        let result = match super::outbox::render_secret(&self.secret_key, email.clone()) {
+            Ok(rendered) => self.transport.send(&rendered).await,
+            // Sealed with another key: no attempt can ever send it.
+            Err(error) => Err(SendError::Permanent(format!("{error:#}"))),
+        };
         let now = self.clock.now();
         let attempts = email.attempts + 1;
         let update = email_outbox::Entity::update_many()

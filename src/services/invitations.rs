@@ -153,9 +153,10 @@ pub async fn invite(tx: &Tx, new: NewInvitation<'_>) -> ServiceResult<invitation
             .map(|a| a.name),
         None => None,
     };
+    // The token is put in place when the email is sent: never stored in clear.
     let link = state
         .app_url
-        .link(&format!("invitations/{}", token.as_str()));
+        .link(&format!("invitations/{}", crate::mail::SECRET_MARK));
     let email = templates::invitation(templates::Invitation {
         network_id: new.network.id,
         network: &new.network.name,
@@ -170,7 +171,7 @@ pub async fn invite(tx: &Tx, new: NewInvitation<'_>) -> ServiceResult<invitation
         expires_in_days: LIFETIME.num_days(),
         pending_request: pending.map(|(_, line)| line.as_str()),
     });
-    tx.queue_email(email).await?;
+    tx.queue_email_with_secret(email, token.as_str()).await?;
     Ok(model)
 }
 

@@ -86,7 +86,30 @@ impl Tx {
             return Ok(());
         }
         let now = self.now();
-        outbox::enqueue(&self.txn, email, &self.state.message_domain(), now).await?;
+        outbox::enqueue(&self.txn, email, None, &self.state.message_domain(), now).await?;
+        self.held().emails = true;
+        Ok(())
+    }
+
+    /// Like [`Self::queue_email`], for an email carrying a live secret: its bodies hold
+    /// [`crate::mail::SECRET_MARK`] where `secret` goes, and the secret is stored sealed.
+    pub async fn queue_email_with_secret(&self, email: Email, secret: &str) -> Result<(), DbErr> {
+        if email.to.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        let secret = outbox::Secret {
+            value: secret,
+            key: &self.state.secret_key,
+        };
+        outbox::enqueue(
+            &self.txn,
+            email,
+            Some(secret),
+            &self.state.message_domain(),
+            now,
+        )
+        .await?;
         self.held().emails = true;
         Ok(())
     }

@@ -23,6 +23,7 @@ mod races;
 mod referrals;
 mod roles;
 mod schema;
+mod secrets_at_rest;
 mod subscriptions;
 mod throttling;
 mod transactions;
