@@ -18,7 +18,11 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{connection_of, credentials, user_error};
+use super::{
+    connection_of, credentials,
+    lease::{ConnectionJob, LEASE},
+    user_error,
+};
 use crate::{
     error::ServiceResult,
     greenhouse::{self, Credentials, Harvest, HarvestError},
@@ -229,36 +233,15 @@ async fn import(
     Ok(outcome)
 }
 
-/// How long a process may hold a connection's import before another may take it over.
-const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// The import of a connection's open jobs, due at `next_sync_at`.
+const IMPORT: ConnectionJob = ConnectionJob {
+    locked_by: greenhouse_connection::Column::SyncLockedBy,
+    locked_until: greenhouse_connection::Column::SyncLockedUntil,
+    due: import_due,
+};
 
-/// Takes the lease of a connection whose import is due; `false` if another process has it.
-async fn lease(
-    state: &AppState,
-    connection: &greenhouse_connection::Model,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> ServiceResult<bool> {
-    let taken = greenhouse_connection::Entity::update_many()
-        .col_expr(
-            greenhouse_connection::Column::SyncLockedBy,
-            Expr::value(worker.to_owned()),
-        )
-        .col_expr(
-            greenhouse_connection::Column::SyncLockedUntil,
-            Expr::value(now + LEASE),
-        )
-        .filter(greenhouse_connection::Column::Id.eq(connection.id))
-        .filter(greenhouse_connection::Column::NextSyncAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(greenhouse_connection::Column::SyncLockedUntil.is_null())
-                .add(greenhouse_connection::Column::SyncLockedUntil.lt(now)),
-        )
-        .exec(state.db.write())
-        .await?
-        .rows_affected;
-    Ok(taken == 1)
+fn import_due(now: DateTime<Utc>) -> Condition {
+    Condition::all().add(greenhouse_connection::Column::NextSyncAt.lte(now))
 }
 
 /// Imports every connection that is due, each once across processes.
@@ -268,13 +251,9 @@ pub async fn sync_due(
     worker: &str,
 ) -> ServiceResult<usize> {
     let now = state.now();
-    let due = greenhouse_connection::Entity::find()
-        .filter(greenhouse_connection::Column::NextSyncAt.lte(now))
-        .all(state.db.read())
-        .await?;
     let mut imported = 0;
-    for connection in due {
-        if !lease(state, &connection, worker, now).await? {
+    for connection in IMPORT.due_now(state, now).await? {
+        if !IMPORT.lease(state, connection.id, worker, now).await? {
             continue;
         }
         let company = company::Entity::find_by_id(connection.company_id)
@@ -289,18 +268,11 @@ pub async fn sync_due(
         let next = state.now() + chrono::Duration::from_std(interval).unwrap_or(LEASE);
         greenhouse_connection::Entity::update_many()
             .col_expr(greenhouse_connection::Column::NextSyncAt, Expr::value(next))
-            .col_expr(
-                greenhouse_connection::Column::SyncLockedBy,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                greenhouse_connection::Column::SyncLockedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
             .filter(greenhouse_connection::Column::Id.eq(connection.id))
             .filter(greenhouse_connection::Column::SyncLockedBy.eq(worker))
             .exec(state.db.write())
             .await?;
+        IMPORT.release(state, connection.id, worker).await?;
     }
     Ok(imported)
 }

@@ -16,6 +16,7 @@
 
 pub mod connection;
 pub mod jobs;
+pub mod lease;
 pub mod push;
 pub mod referrals;
 pub mod statuses;

@@ -22,7 +22,11 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{connection_of, credentials, push::status};
+use super::{
+    connection_of, credentials,
+    lease::{ConnectionJob, LEASE},
+    push::status,
+};
 use crate::{
     error::ServiceResult,
     greenhouse::{self, ApplicationStatus, HarvestError},
@@ -327,45 +331,20 @@ fn outcome_times(
     (hired, rejected)
 }
 
-/// How long a process may hold a connection's poll before another may take it over.
-const LEASE: chrono::Duration = chrono::Duration::minutes(10);
-
 /// How long webhook deliveries are remembered (Greenhouse retries for hours).
 const WEBHOOK_MEMORY: chrono::Duration = chrono::Duration::days(7);
 
-fn due(now: DateTime<Utc>) -> Condition {
+/// The status poll of a connection: due at `next_poll_at`, or at once when it is unset.
+const POLL: ConnectionJob = ConnectionJob {
+    locked_by: greenhouse_connection::Column::PollLockedBy,
+    locked_until: greenhouse_connection::Column::PollLockedUntil,
+    due: poll_due_at,
+};
+
+fn poll_due_at(now: DateTime<Utc>) -> Condition {
     Condition::any()
         .add(greenhouse_connection::Column::NextPollAt.is_null())
         .add(greenhouse_connection::Column::NextPollAt.lte(now))
-}
-
-/// Takes the lease of a connection whose poll is due; `false` if another process has it.
-async fn lease(
-    state: &AppState,
-    connection: &greenhouse_connection::Model,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> ServiceResult<bool> {
-    let taken = greenhouse_connection::Entity::update_many()
-        .col_expr(
-            greenhouse_connection::Column::PollLockedBy,
-            Expr::value(worker.to_owned()),
-        )
-        .col_expr(
-            greenhouse_connection::Column::PollLockedUntil,
-            Expr::value(now + LEASE),
-        )
-        .filter(greenhouse_connection::Column::Id.eq(connection.id))
-        .filter(due(now))
-        .filter(
-            Condition::any()
-                .add(greenhouse_connection::Column::PollLockedUntil.is_null())
-                .add(greenhouse_connection::Column::PollLockedUntil.lt(now)),
-        )
-        .exec(state.db.write())
-        .await?
-        .rows_affected;
-    Ok(taken == 1)
 }
 
 /// Polls every connection that is due, each once across processes.
@@ -375,13 +354,9 @@ pub async fn poll_due(
     worker: &str,
 ) -> ServiceResult<usize> {
     let now = state.now();
-    let due_now = greenhouse_connection::Entity::find()
-        .filter(due(now))
-        .all(state.db.read())
-        .await?;
     let mut polled = 0;
-    for connection in due_now {
-        if !lease(state, &connection, worker, now).await? {
+    for connection in POLL.due_now(state, now).await? {
+        if !POLL.lease(state, connection.id, worker, now).await? {
             continue;
         }
         if let Err(error) = poll(state, &connection).await? {
@@ -401,19 +376,7 @@ pub async fn poll_due(
             .filter(as_read)
             .exec(state.db.write())
             .await?;
-        greenhouse_connection::Entity::update_many()
-            .col_expr(
-                greenhouse_connection::Column::PollLockedBy,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                greenhouse_connection::Column::PollLockedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(greenhouse_connection::Column::Id.eq(connection.id))
-            .filter(greenhouse_connection::Column::PollLockedBy.eq(worker))
-            .exec(state.db.write())
-            .await?;
+        POLL.release(state, connection.id, worker).await?;
     }
     greenhouse_webhook_event::Entity::delete_many()
         .filter(greenhouse_webhook_event::Column::ReceivedAt.lt(now - WEBHOOK_MEMORY))
