@@ -184,6 +184,7 @@ pub enum GreenhousePushStatus {
 
 /// A referral's hiring status in Greenhouse.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::services::greenhouse::referrals::HiringStatus")]
 pub enum HiringStatus {
     InProcess,
     Hired,
@@ -192,14 +193,8 @@ pub enum HiringStatus {
 
 impl From<GreenhouseApplicationStatus> for HiringStatus {
     fn from(status: GreenhouseApplicationStatus) -> Self {
-        match status {
-            // A converted prospect carries on as a candidate.
-            GreenhouseApplicationStatus::InProcess | GreenhouseApplicationStatus::Converted => {
-                Self::InProcess
-            }
-            GreenhouseApplicationStatus::Hired => Self::Hired,
-            GreenhouseApplicationStatus::Rejected => Self::Rejected,
-        }
+        // The rule the referral list and figures use.
+        crate::services::greenhouse::referrals::HiringStatus::of_application(status).into()
     }
 }
 
@@ -300,16 +295,6 @@ impl IntroRequestGreenhouse {
             .into_iter()
             .map(GreenhouseApplication)
             .collect())
-    }
-}
-
-impl From<HiringStatus> for crate::services::greenhouse::referrals::HiringStatus {
-    fn from(status: HiringStatus) -> Self {
-        match status {
-            HiringStatus::InProcess => Self::InProcess,
-            HiringStatus::Hired => Self::Hired,
-            HiringStatus::Rejected => Self::Rejected,
-        }
     }
 }
 
