@@ -5,7 +5,7 @@ use argon2::{
     },
 };
 
-/// A password as typed, checked for length. Never logged.
+/// A password as typed, checked for length and for how easily it is guessed. Never logged.
 #[derive(Clone)]
 pub struct Password(String);
 
@@ -15,13 +15,50 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// zxcvbn's "safely unguessable": over 10^10 guesses, out of reach of online guessing and
+/// costly offline against argon2id.
+const MIN_STRENGTH: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// The estimator's cost grows quickly with length: it sees this many characters at most
+/// (a password whose first 64 characters are strong is strong).
+const ESTIMATED_PREFIX: usize = 64;
+
 impl Password {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text.chars().count() {
-            0..8 => Err("password must have at least 8 characters".into()),
-            8..=256 => Ok(Self(text.to_owned())),
-            _ => Err("password must have at most 256 characters".into()),
+    /// A new password: 8 to 256 characters, and not easily guessed (zxcvbn), also knowing
+    /// `personal` (the person's email and name), which a guesser would try first.
+    pub fn parse(text: &str, personal: &[&str]) -> Result<Self, String> {
+        let length = text.chars().count();
+        if length < 8 {
+            return Err("password must have at least 8 characters".into());
         }
+        if length > 256 {
+            return Err("password must have at most 256 characters".into());
+        }
+        let prefix: String = text.chars().take(ESTIMATED_PREFIX).collect();
+        // Each part too ("ann.lee@example.com": "ann", "lee", "example"), as a guesser would.
+        let words: Vec<String> = personal
+            .iter()
+            .flat_map(|whole| {
+                let parts = whole
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|part| part.chars().count() >= 3);
+                std::iter::once(*whole).chain(parts)
+            })
+            .map(str::to_lowercase)
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let estimate = zxcvbn::zxcvbn(&prefix, &words);
+        if estimate.score() >= MIN_STRENGTH {
+            return Ok(Self(text.to_owned()));
+        }
+        let why = estimate
+            .feedback()
+            .and_then(|feedback| feedback.warning())
+            .map(|warning| format!(" ({})", warning.to_string().trim_end_matches('.')))
+            .unwrap_or_default();
+        Err(format!(
+            "password is too easy to guess{why}: use a longer one, e.g. a few unrelated words"
+        ))
     }
 
     /// Whatever was typed, for checking against a stored hash (sign-in takes any length).
@@ -74,14 +111,14 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_and_verifies() {
-        let hash = Password::parse("correct horse")
+        let hash = Password::parse("correct horse battery", &[])
             .unwrap()
             .hash()
             .await
             .unwrap();
         assert!(hash.0.starts_with("$argon2id$"));
         assert!(
-            Password::unchecked("correct horse")
+            Password::unchecked("correct horse battery")
                 .verify(Some(hash.0.clone()))
                 .await
         );
@@ -95,7 +132,38 @@ mod tests {
 
     #[test]
     fn length_is_checked() {
-        assert!(Password::parse("short").is_err());
-        assert!(Password::parse(&"x".repeat(257)).is_err());
+        assert!(Password::parse("short", &[]).is_err());
+        assert!(Password::parse(&"x".repeat(257), &[]).is_err());
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused() {
+        for weak in [
+            "password",
+            "12345678",
+            "password1",
+            "qwertyuiop",
+            "iloveyou2024",
+            "aaaaaaaaaaaaaaaa",
+        ] {
+            let error = Password::parse(weak, &[]).expect_err(weak);
+            assert!(
+                error.starts_with("password is too easy to guess"),
+                "{error}"
+            );
+        }
+        for strong in [
+            "correct horse battery",
+            "t7#Lq9!vZp2m",
+            "plum orbit velvet canyon",
+        ] {
+            assert!(Password::parse(strong, &[]).is_ok(), "{strong}");
+        }
+        // What the guesser knows of the person counts against the password.
+        let ann = ["ann.lee@example.com", "Ann Lee"];
+        for personal in ["ann.lee@example.com", "Ann.Lee@Example.com"] {
+            assert!(Password::parse(personal, &[]).is_ok(), "{personal}");
+            assert!(Password::parse(personal, &ann).is_err(), "{personal}");
+        }
     }
 }

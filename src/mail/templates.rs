@@ -249,6 +249,72 @@ pub fn reminder(summary: &RequestSummary<'_>, recipients: Vec<Mailbox>) -> Email
     }
 }
 
+/// An email about the reader's own account: to whom, and the one link it carries.
+pub struct AccountLink<'a> {
+    pub to: Mailbox,
+    pub name: &'a str,
+    pub link: &'a str,
+    /// How long the link works, in words ("24 hours").
+    pub expires_in: &'a str,
+}
+
+/// A self sign-up: confirm the address to finish joining `network` as talent.
+pub fn verify_email(network_id: uuid::Uuid, network: &str, account: &AccountLink<'_>) -> Email {
+    let subject = format!("Confirm your email to join {network}");
+    Email {
+        kind: "verify_email",
+        network_id: Some(network_id),
+        to: vec![account.to.clone()],
+        cc: vec![],
+        bcc: vec![],
+        text: render(&TextPart::VerifyEmail { network, account }),
+        html: render(&HtmlPart::VerifyEmail {
+            title: &subject,
+            network,
+            account,
+        }),
+        subject,
+    }
+}
+
+/// A self sign-up with an address that has an account: say so (the sign-up's answer does
+/// not), with a link that adds the talent profile to that account.
+pub fn account_exists(network_id: uuid::Uuid, network: &str, account: &AccountLink<'_>) -> Email {
+    let subject = format!("You already have an account: joining {network}");
+    Email {
+        kind: "account_exists",
+        network_id: Some(network_id),
+        to: vec![account.to.clone()],
+        cc: vec![],
+        bcc: vec![],
+        text: render(&TextPart::AccountExists { network, account }),
+        html: render(&HtmlPart::AccountExists {
+            title: &subject,
+            network,
+            account,
+        }),
+        subject,
+    }
+}
+
+/// A password reset link, to an address that has an account.
+pub fn password_reset(account: &AccountLink<'_>) -> Email {
+    let subject = "Reset your password".to_owned();
+    Email {
+        kind: "password_reset",
+        network_id: None,
+        to: vec![account.to.clone()],
+        cc: vec![],
+        bcc: vec![],
+        text: render(&TextPart::PasswordReset { account }),
+        html: render(&HtmlPart::PasswordReset {
+            title: &subject,
+            account,
+        }),
+        subject,
+    }
+}
+
 /// The plain-text part of each email: `.txt` templates, nothing escaped.
 #[derive(Template)]
 enum TextPart<'a> {
@@ -276,6 +342,18 @@ enum TextPart<'a> {
         attempts: u32,
         error: &'a str,
     },
+    #[template(path = "email/verify_email.txt")]
+    VerifyEmail {
+        network: &'a str,
+        account: &'a AccountLink<'a>,
+    },
+    #[template(path = "email/account_exists.txt")]
+    AccountExists {
+        network: &'a str,
+        account: &'a AccountLink<'a>,
+    },
+    #[template(path = "email/password_reset.txt")]
+    PasswordReset { account: &'a AccountLink<'a> },
 }
 
 /// The HTML part of each email: `.html` templates in `email/layout.html`, every value
@@ -320,6 +398,23 @@ enum HtmlPart<'a> {
         summary: &'a RequestSummary<'a>,
         attempts: u32,
         error: &'a str,
+    },
+    #[template(path = "email/verify_email.html")]
+    VerifyEmail {
+        title: &'a str,
+        network: &'a str,
+        account: &'a AccountLink<'a>,
+    },
+    #[template(path = "email/account_exists.html")]
+    AccountExists {
+        title: &'a str,
+        network: &'a str,
+        account: &'a AccountLink<'a>,
+    },
+    #[template(path = "email/password_reset.html")]
+    PasswordReset {
+        title: &'a str,
+        account: &'a AccountLink<'a>,
     },
 }
 

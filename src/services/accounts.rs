@@ -1,21 +1,18 @@
 //! Accounts, sign-in, sessions and the API tokens of partner tools.
 
 use chrono::Duration;
-use entities::{account, api_token, network, session, talent};
+use entities::{account, api_token, session};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
-    domain::{EmailAddress, LinkedInUrl, LongText, Name, Password, SecretToken, Slug, TokenHash},
-    error::{
-        InputErrors, ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation,
-    },
+    domain::{EmailAddress, Name, Password, PasswordHash, SecretToken, TokenHash},
+    error::{ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation},
     live::{AccessChange, Signal},
     services::{
         access::{Actor, Principal},
-        talent::{Profile, insert as insert_talent},
         throttle::PasswordAttempt,
         tx::Tx,
     },
@@ -100,8 +97,7 @@ impl SignedIn {
 }
 
 /// The same `INVALID_CREDENTIALS` for an unknown email and a wrong password, after the
-/// same amount of work.
-#[tracing::instrument(skip_all)]
+/// same amount of work (a pending sign-up is not an account yet: it gets the same answer).
 /// Throttled ([`PasswordAttempt`]): refused before any hashing when the request already
 /// checked a password, or the account or the client has had too many failures.
 #[tracing::instrument(skip_all)]
@@ -206,7 +202,7 @@ pub async fn prove_owner(
 pub struct NewAccount {
     pub email: EmailAddress,
     pub name: Name,
-    pub password: Password,
+    pub password_hash: PasswordHash,
 }
 
 /// Creates an account; `DUPLICATE` if the email is taken (also under a race).
@@ -214,7 +210,6 @@ pub async fn insert_account(
     db: &impl ConnectionTrait,
     state: &AppState,
     new: NewAccount,
-    password_hash: String,
 ) -> ServiceResult<account::Model> {
     let now = state.now();
     let inserted = account::ActiveModel {
@@ -222,7 +217,7 @@ pub async fn insert_account(
         email: Set(new.email.as_str().to_owned()),
         email_key: Set(new.email.key()),
         name: Set(new.name.into_string()),
-        password_hash: Set(password_hash),
+        password_hash: Set(new.password_hash.0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -235,110 +230,4 @@ pub async fn insert_account(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-pub struct SignUpTalent<'a> {
-    pub network_slug: &'a str,
-    pub name: &'a str,
-    pub email: &'a str,
-    pub password: &'a str,
-    pub headline: Option<&'a str>,
-    pub linkedin_url: Option<&'a str>,
-}
-
-pub struct SignedUp {
-    pub session: SignedIn,
-    pub talent: talent::Model,
-}
-
-/// Self sign-up of a professional into a network, unverified until an admin says so.
-/// An existing account may join with its own password; an email an admin already added
-/// as talent must use its invitation (it proves the address).
-#[tracing::instrument(skip_all)]
-pub async fn sign_up_talent(
-    state: &AppState,
-    attempt: &PasswordAttempt,
-    input: SignUpTalent<'_>,
-) -> ServiceResult<SignedUp> {
-    let mut errors = InputErrors::default();
-    let slug = errors.check("networkSlug", Slug::parse(input.network_slug));
-    let name = errors.check("name", Name::parse(input.name));
-    let email = errors.check("email", EmailAddress::parse(input.email));
-    let password = errors.check("password", Password::parse(input.password));
-    let headline = errors.check("headline", input.headline.map(LongText::parse).transpose());
-    let linkedin = errors.check(
-        "linkedinUrl",
-        LinkedInUrl::parse_optional(input.linkedin_url),
-    );
-    errors.finish()?;
-    let (Some(slug), Some(name), Some(email), Some(password), Some(headline), Some(linkedin)) =
-        (slug, name, email, password, headline, linkedin)
-    else {
-        unreachable!("finish() returned early on any missing field")
-    };
-    attempt.begin(state, &email.key()).await?;
-    let network = network::Entity::find()
-        .filter(network::Column::Slug.eq(slug.as_str()))
-        .one(state.db.read())
-        .await?
-        .ok_or_else(|| ServiceError::not_found("networkSlug", "network"))?;
-    let existing = account::Entity::find()
-        .filter(account::Column::EmailKey.eq(email.key()))
-        .one(state.db.read())
-        .await?;
-    let new_hash = match &existing {
-        Some(account) => {
-            if !password
-                .clone()
-                .verify(Some(account.password_hash.clone()))
-                .await
-            {
-                attempt.failed(state, &account.email_key).await?;
-                return Err(UserError::duplicate(
-                    "email",
-                    "an account with this email exists: sign up with its password",
-                )
-                .into());
-            }
-            None
-        }
-        None => Some(password.clone().hash().await?),
-    };
-    let tx = Tx::begin(state).await?;
-    let account = match (existing, new_hash) {
-        (Some(account), _) => account,
-        (None, Some(hash)) => {
-            insert_account(
-                tx.db(),
-                state,
-                NewAccount {
-                    email: email.clone(),
-                    name: name.clone(),
-                    password,
-                },
-                hash.0,
-            )
-            .await?
-        }
-        (None, None) => unreachable!("a hash is made for every new account"),
-    };
-    let profile = Profile {
-        network_id: network.id,
-        account_id: Some(account.id),
-        name: &name,
-        email: &email,
-        headline,
-        linkedin_url: linkedin,
-        verified: false,
-    };
-    let talent = insert_talent(
-        tx.db(),
-        state,
-        profile,
-        "this email is already in the network's talent: use your invitation",
-    )
-    .await?;
-    let session = create_session(tx.db(), state, account.id).await?;
-    tx.commit().await?;
-    Ok(SignedUp { session, talent })
 }

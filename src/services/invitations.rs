@@ -22,7 +22,7 @@ use crate::{
     mail::templates,
     services::{
         accounts::{self, NewAccount, SignedIn},
-        throttle::{self, PasswordAttempt},
+        throttle::{self, EmailPurpose, PasswordAttempt},
         tx::Tx,
     },
     state::AppState,
@@ -111,7 +111,7 @@ pub async fn invite(tx: &Tx, new: NewInvitation<'_>) -> ServiceResult<invitation
         }
     };
     // Before anything is written: a refused invitation leaves the earlier one working.
-    throttle::count_invitation(db, state, &new.email.key()).await?;
+    throttle::count_email(db, state, EmailPurpose::Invitation, &new.email.key()).await?;
     let mut earlier = invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
         .filter(invitation::Column::NetworkId.eq(new.network.id))
@@ -231,22 +231,25 @@ pub async fn accept(
         None => {
             let mut errors = InputErrors::default();
             let name = errors.check("name", Name::parse(input.name.unwrap_or(&invitation.name)));
-            let password = errors.check("password", Password::parse(input.password));
+            let password = errors.check(
+                "password",
+                Password::parse(
+                    input.password,
+                    &[&invitation.email, input.name.unwrap_or(&invitation.name)],
+                ),
+            );
             errors.finish()?;
             let (Some(name), Some(password)) = (name, password) else {
                 unreachable!("finish() returned early")
             };
             let email = EmailAddress::parse(&invitation.email)
                 .map_err(|e| anyhow::anyhow!("stored invitation email: {e}"))?;
-            let hash = password.clone().hash().await?;
-            Some((
-                NewAccount {
-                    email,
-                    name,
-                    password,
-                },
-                hash,
-            ))
+            let hash = password.hash().await?;
+            Some(NewAccount {
+                email,
+                name,
+                password_hash: hash,
+            })
         }
     };
 
@@ -268,7 +271,7 @@ pub async fn accept(
     }
     let account = match (existing, new_account) {
         (Some(account), _) => account,
-        (None, Some((new, hash))) => accounts::insert_account(tx.db(), state, new, hash.0).await?,
+        (None, Some(new)) => accounts::insert_account(tx.db(), state, new).await?,
         (None, None) => unreachable!("a new account is prepared when none exists"),
     };
     grant_role(&tx, &invitation, &account).await?;

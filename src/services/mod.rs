@@ -14,6 +14,8 @@ pub mod invitations;
 pub mod jobs;
 pub mod networks;
 pub mod pagination;
+pub mod password_reset;
+pub mod sign_up;
 pub mod subscriptions;
 pub mod talent;
 pub mod throttle;

@@ -88,7 +88,13 @@ pub async fn bootstrap(
                 .unwrap_or_else(|| input.admin_email.split('@').next().unwrap_or("admin")),
         ),
     );
-    let password = errors.check("adminPassword", Password::parse(input.admin_password));
+    let password = errors.check(
+        "adminPassword",
+        Password::parse(
+            input.admin_password,
+            &[input.admin_email, input.admin_name.unwrap_or_default()],
+        ),
+    );
     errors.finish()?;
     let (Some(network_name), Some(email), Some(admin_name), Some(password)) =
         (network_name, email, admin_name, password)
@@ -114,7 +120,7 @@ pub async fn bootstrap(
             .await?;
             None
         }
-        None => Some(password.clone().hash().await?),
+        None => Some(password.hash().await?),
     };
     let tx = Tx::begin(state).await?;
     let account = match (existing, hash) {
@@ -126,9 +132,8 @@ pub async fn bootstrap(
                 NewAccount {
                     email,
                     name: admin_name,
-                    password,
+                    password_hash: hash,
                 },
-                hash.0,
             )
             .await?
         }

@@ -5,9 +5,10 @@
 //! a key has had its failures, every further attempt is refused (the right password too)
 //! until its window passes.
 //!
-//! Invitations are bounded the same way, per invited address: each one sends an email, so
-//! without a bound one request of duplicated `invite…` fields mails an address as often as
-//! it has fields. [`count_invitation`] counts them in fixed windows in the database.
+//! Emails that anyone can cause to be sent to an address (invitations, sign-up
+//! confirmations, password resets) are bounded per address and purpose: without a bound,
+//! one request of duplicated fields mails an address as often as it has fields.
+//! [`count_email`] counts them in fixed windows in the database.
 
 use std::{
     net::IpAddr,
@@ -54,12 +55,7 @@ impl PasswordAttempt {
     /// Before any hashing: the request's only password check, and neither the account
     /// (`email_key`) nor the client over its limit.
     pub async fn begin(&self, state: &AppState, email_key: &str) -> ServiceResult<()> {
-        if self.used.swap(true, Ordering::SeqCst) {
-            return Err(ServiceError::RateLimited {
-                message: "one sign-in, invitation or sign-up per request",
-                retry_after_secs: 0,
-            });
-        }
+        self.claim()?;
         let limits = state.sign_in_limits;
         let now = state.now();
         let window = window(limits);
@@ -84,6 +80,28 @@ impl PasswordAttempt {
             }),
             None => Ok(()),
         }
+    }
+
+    /// The request's only password check, for one that is not a sign-in (a new password
+    /// set through a reset link): not refused for the account's failed sign-ins.
+    pub fn claim(&self) -> ServiceResult<()> {
+        if self.used.swap(true, Ordering::SeqCst) {
+            return Err(ServiceError::RateLimited {
+                message: "one sign-in, invitation, sign-up or password reset per request",
+                retry_after_secs: 0,
+            });
+        }
+        Ok(())
+    }
+
+    /// After the password was proved another way (a reset link from the mailbox): the
+    /// account's failures are forgotten, so the new password works at once.
+    pub async fn forget_failures(db: &impl ConnectionTrait, email_key: &str) -> ServiceResult<()> {
+        sign_in_throttle::Entity::delete_many()
+            .filter(sign_in_throttle::Column::Key.eq(account_key(email_key)))
+            .exec(db)
+            .await?;
+        Ok(())
     }
 
     /// A wrong password: counted against the account and the client.
@@ -122,7 +140,7 @@ impl PasswordAttempt {
 
     /// The keys an attempt counts against, with their limits.
     fn keys(&self, email_key: &str, limits: SignInLimits) -> Vec<(String, u32)> {
-        let mut keys = vec![(format!("account:{email_key}"), limits.per_account)];
+        let mut keys = vec![(account_key(email_key), limits.per_account)];
         if let Some(ip) = self.client {
             keys.push((format!("client:{ip}"), limits.per_client));
         }
@@ -130,23 +148,58 @@ impl PasswordAttempt {
     }
 }
 
-/// `INVITATION_MAX_PER_ADDRESS`, `INVITATION_WINDOW`.
+fn account_key(email_key: &str) -> String {
+    format!("account:{email_key}")
+}
+
+/// `INVITATION_MAX_PER_ADDRESS`, `INVITATION_WINDOW`: also the bound of each other kind of
+/// email that anyone may cause ([`EmailPurpose`]).
 #[derive(Debug, Clone, Copy)]
 pub struct InvitationLimits {
     pub per_address: u32,
     pub window: Duration,
 }
 
-/// One more invitation to `email_key`, in the caller's transaction (so an invitation that
-/// is rolled back is not counted), or `RATE_LIMITED` when the address has had its
-/// invitations for the window. The increment is one conditional `UPDATE`: concurrent
-/// requests, from any process, cannot both take the last one.
-pub async fn count_invitation(
+/// Why an address is mailed; each purpose has its own count.
+#[derive(Debug, Clone, Copy)]
+pub enum EmailPurpose {
+    Invitation,
+    SignUp,
+    PasswordReset,
+}
+
+impl EmailPurpose {
+    /// The row of `email_key`'s count (invitations keep the bare address, as before).
+    fn key(self, email_key: &str) -> String {
+        match self {
+            Self::Invitation => email_key.to_owned(),
+            Self::SignUp => format!("sign-up:{email_key}"),
+            Self::PasswordReset => format!("password-reset:{email_key}"),
+        }
+    }
+
+    fn refusal(self) -> &'static str {
+        match self {
+            Self::Invitation => "too many invitations to this address: try again later",
+            Self::SignUp => "too many sign-ups with this address: try again later",
+            Self::PasswordReset => "too many password resets for this address: try again later",
+        }
+    }
+}
+
+/// One more email of `purpose` to `email_key`, in the caller's transaction (so an email
+/// that is rolled back is not counted), or `RATE_LIMITED` when the address has had its
+/// emails of that kind for the window, whether or not it has an account. The increment is
+/// one conditional `UPDATE`: concurrent requests, from any process, cannot both take the
+/// last one.
+pub async fn count_email(
     db: &impl ConnectionTrait,
     state: &AppState,
+    purpose: EmailPurpose,
     email_key: &str,
 ) -> ServiceResult<()> {
     use invitation_throttle::{ActiveModel, Column, Entity};
+    let email_key = &purpose.key(email_key);
     let limits = state.invitation_limits;
     let now = state.now();
     let window = chrono::Duration::from_std(limits.window).unwrap_or(chrono::Duration::hours(1));
@@ -179,7 +232,7 @@ pub async fn count_invitation(
         .await?
         .map_or(now, |row| row.window_started_at);
     Err(ServiceError::RateLimited {
-        message: "too many invitations to this address: try again later",
+        message: purpose.refusal(),
         retry_after_secs: seconds_until(now, started + window),
     })
 }

@@ -1,4 +1,4 @@
-//! Sign-in, sessions, sign-out, sign-up and API tokens.
+//! Sign-in, sessions, sign-out and API tokens (sign-up: `account_proofs.rs`).
 
 use serde_json::json;
 
@@ -12,7 +12,6 @@ use crate::{
 both_databases!(
     sign_in_and_out,
     the_signed_in_payload_shows_the_first_screen,
-    sign_up_talent_joins_unverified,
     api_tokens_read_but_never_act,
     bad_tokens_are_refused
 );
@@ -82,75 +81,6 @@ async fn sign_in_and_out(app: TestApp) {
         .gql(None, "mutation { signOut { signedOut } }", json!({}))
         .await;
     assert_eq!(error_code(&body).as_deref(), Some("UNAUTHENTICATED"));
-}
-
-async fn sign_up_talent_joins_unverified(app: TestApp) {
-    let network = app.network("Open Door").await;
-    let sign_up = "mutation($slug: String!, $email: String!, $password: String!) { signUpTalent(input: {networkSlug: $slug, name: \"Tia\", email: $email, password: $password, headline: \"Rust engineer\", linkedinUrl: \"https://www.linkedin.com/in/tia\"}) { token talent { name verified network { name } } userErrors { field code } } }";
-    let payload = app
-        .mutate(
-            None,
-            "signUpTalent",
-            sign_up,
-            json!({ "slug": network.slug, "email": "tia@example.com", "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(payload["talent"]["verified"], false);
-    assert_eq!(payload["talent"]["network"]["name"], "Open Door");
-    let token = payload["token"].as_str().unwrap();
-    let mine = app
-        .gql(
-            Some(token),
-            "{ viewer { talentProfiles { name } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(mine["data"]["viewer"]["talentProfiles"][0]["name"], "Tia");
-
-    // Bad input: every field at fault named, nothing created.
-    let bad = app
-        .mutate(
-            None,
-            "signUpTalent",
-            sign_up,
-            json!({ "slug": network.slug, "email": "not-an-email", "password": "short" }),
-        )
-        .await;
-    let fields: Vec<_> = bad["userErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"][0].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(fields, ["email", "password"]);
-    assert!(bad["token"].is_null());
-    // The same email twice is a duplicate; an unknown network is not found.
-    let again = app
-        .mutate(
-            None,
-            "signUpTalent",
-            sign_up,
-            json!({ "slug": network.slug, "email": "TIA@example.com", "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(user_error(&again).as_deref(), Some("DUPLICATE"));
-    let nowhere = app
-        .mutate(
-            None,
-            "signUpTalent",
-            sign_up,
-            json!({ "slug": "no-such-network", "email": "x@example.com", "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(user_error(&nowhere).as_deref(), Some("NOT_FOUND"));
-    let count = app
-        .gql(
-            Some(&network.admin_token),
-            "query($id: ID!) { network(id: $id) { talent { totalCount } } }",
-            json!({ "id": network.id }),
-        )
-        .await;
-    assert_eq!(count["data"]["network"]["talent"]["totalCount"], 1);
 }
 
 async fn api_tokens_read_but_never_act(app: TestApp) {

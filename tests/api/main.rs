@@ -5,6 +5,7 @@
 mod support;
 
 mod abuse;
+mod account_proofs;
 mod accounts;
 mod cli;
 mod decisions;

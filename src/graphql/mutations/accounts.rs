@@ -12,8 +12,10 @@ use crate::{
     payload,
     services::{
         access::Actor,
-        accounts::{self, SignUpTalent, SignedIn},
+        accounts::{self, SignedIn},
         invitations::{self, AcceptInvitation},
+        password_reset,
+        sign_up::{self, SignUpTalent},
         throttle::PasswordAttempt,
     },
 };
@@ -68,8 +70,54 @@ pub struct SignUpTalentInput {
 }
 
 payload!(SignUpTalentPayload {
+    /// The address a confirmation email went to. The answer is the same whether or not it
+    /// has an account; the email says which (a link to confirm it, or "you already have an
+    /// account").
+    email: String,
+    #[graphql(
+        deprecation = "always null: no account exists before `verifyEmail`, whose payload has the token"
+    )]
     token: String,
-    talent: Talent
+    #[graphql(deprecation = "always null: the profile is made by `verifyEmail`")]
+    talent: Talent,
+});
+
+#[derive(InputObject)]
+pub struct VerifyEmailInput {
+    /// The token from the confirmation link.
+    pub token: String,
+}
+
+payload!(VerifyEmailPayload {
+    /// Bearer token of a new session; shown once.
+    token: String,
+    viewer: Viewer,
+    /// The talent profile the sign-up asked for.
+    talent: Talent,
+});
+
+#[derive(InputObject)]
+pub struct RequestPasswordResetInput {
+    pub email: String,
+}
+
+payload!(RequestPasswordResetPayload {
+    /// The address, as understood. The answer is the same whether or not it has an
+    /// account; only an account's address receives a link.
+    email: String,
+});
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The token from the reset link.
+    pub token: String,
+    pub password: String,
+}
+
+payload!(ResetPasswordPayload {
+    /// Bearer token of a new session (every earlier one is revoked); shown once.
+    token: String,
+    viewer: Viewer,
 });
 
 /// The account that just signed in. The rest of the operation runs as that account (with
@@ -163,13 +211,15 @@ impl AccountMutations {
         }
     }
 
-    /// A professional joins a network on their own; an admin verifies them later.
+    /// A professional asks to join a network on their own: a link is emailed to the
+    /// address, and `verifyEmail` with its token makes the account and the (unverified)
+    /// talent profile. An admin verifies the talent later.
     async fn sign_up_talent(
         &self,
         ctx: &Context<'_>,
         input: SignUpTalentInput,
     ) -> async_graphql::Result<SignUpTalentPayload> {
-        let result = accounts::sign_up_talent(
+        let result = sign_up::sign_up_talent(
             ctx.state(),
             password_attempt(ctx)?,
             SignUpTalent {
@@ -182,10 +232,72 @@ impl AccountMutations {
             },
         )
         .await;
-        SignUpTalentPayload::respond(result, |signed_up| SignUpTalentPayload {
-            token: Some(signed_up.session.token.into_string()),
-            talent: Some(Talent(signed_up.talent)),
-            user_errors: vec![],
+        SignUpTalentPayload::respond(result, |email| SignUpTalentPayload {
+            email: Some(email.as_str().to_owned()),
+            ..Default::default()
         })
+    }
+
+    /// Confirms a self sign-up's email (the token of its link) and signs in.
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        input: VerifyEmailInput,
+    ) -> async_graphql::Result<VerifyEmailPayload> {
+        match sign_up::verify_email(ctx.state(), &input.token).await {
+            Ok(verified) => {
+                let viewer = signed_in_viewer(ctx, &verified.session).await?;
+                Ok(VerifyEmailPayload {
+                    token: Some(verified.session.token.into_string()),
+                    viewer,
+                    talent: Some(Talent(verified.talent)),
+                    user_errors: vec![],
+                })
+            }
+            Err(error) => VerifyEmailPayload::respond(Err(error), |()| unreachable!()),
+        }
+    }
+
+    /// Emails a password reset link (valid one hour, single use) when the address has an
+    /// account; the answer is the same for every address.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestPasswordResetInput,
+    ) -> async_graphql::Result<RequestPasswordResetPayload> {
+        RequestPasswordResetPayload::respond(
+            password_reset::request(ctx.state(), &input.email).await,
+            |email| RequestPasswordResetPayload {
+                email: Some(email.as_str().to_owned()),
+                user_errors: vec![],
+            },
+        )
+    }
+
+    /// Sets a new password with the token of a reset link; revokes every session of the
+    /// account and signs in with a new one.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> async_graphql::Result<ResetPasswordPayload> {
+        let reset = password_reset::reset(
+            ctx.state(),
+            password_attempt(ctx)?,
+            &input.token,
+            &input.password,
+        )
+        .await;
+        match reset {
+            Ok(session) => {
+                let viewer = signed_in_viewer(ctx, &session).await?;
+                Ok(ResetPasswordPayload {
+                    token: Some(session.token.into_string()),
+                    viewer,
+                    user_errors: vec![],
+                })
+            }
+            Err(error) => ResetPasswordPayload::respond(Err(error), |()| unreachable!()),
+        }
     }
 }

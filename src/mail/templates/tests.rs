@@ -288,3 +288,48 @@ fn hostile_input_snapshots() {
         ),
     );
 }
+
+#[test]
+fn account_email_snapshots() {
+    let link = |path: &'static str| AccountLink {
+        to: mailbox("Ann Lee <ann@example.com>"),
+        name: "Ann Lee",
+        link: path,
+        expires_in: "24 hours",
+    };
+    assert_email(
+        "verify_email",
+        &verify_email(
+            NETWORK_ID,
+            "Northwind Talent",
+            &link("http://app.test/verify-email/igv_AbCdEf0123456789"),
+        ),
+    );
+    assert_email(
+        "account_exists",
+        &account_exists(
+            NETWORK_ID,
+            "Northwind Talent",
+            &link("http://app.test/verify-email/igv_AbCdEf0123456789"),
+        ),
+    );
+    assert_email(
+        "password_reset",
+        &password_reset(&AccountLink {
+            expires_in: "1 hour",
+            ..link("http://app.test/reset-password/igr_AbCdEf0123456789")
+        }),
+    );
+    let hostile = "<script>alert(\"x\")</script> & 'co'";
+    let email = account_exists(
+        NETWORK_ID,
+        hostile,
+        &AccountLink {
+            name: hostile,
+            ..link("http://app.test/verify-email/igv_x\"><script>y")
+        },
+    );
+    assert!(!email.html.contains("<script"), "{}", email.html);
+    assert!(email.text.contains(hostile), "{}", email.text);
+    assert_email("hostile_account_exists", &email);
+}
