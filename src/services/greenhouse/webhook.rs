@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::connection_of;
 use crate::{
     error::{ServiceResult, is_unique_violation},
+    services::tx::Tx,
     state::AppState,
 };
 
@@ -53,7 +54,10 @@ pub async fn receive(
     if !signature.is_some_and(|signature| signed(&secret, signature, body)) {
         return Ok(Delivery::Refused);
     }
-    let now = state.now();
+    // The delivery is remembered and the poll made due together: a delivery remembered
+    // without its poll would make Greenhouse's retry a "duplicate" and lose the change.
+    let tx = Tx::begin(state).await?;
+    let now = tx.now();
     if let Some(event_id) = event_id.map(str::trim).filter(|e| !e.is_empty()) {
         let seen = greenhouse_webhook_event::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -61,7 +65,7 @@ pub async fn receive(
             event_id: Set(event_id.chars().take(200).collect()),
             received_at: Set(now),
         }
-        .insert(state.db.write())
+        .insert(tx.db())
         .await;
         match seen {
             Ok(_) => {}
@@ -72,8 +76,9 @@ pub async fn receive(
     greenhouse_connection::Entity::update_many()
         .col_expr(greenhouse_connection::Column::NextPollAt, Expr::value(now))
         .filter(greenhouse_connection::Column::Id.eq(connection.id))
-        .exec(state.db.write())
+        .exec(tx.db())
         .await?;
+    tx.commit().await?;
     state.greenhouse_poll_wake.notify_one();
     Ok(Delivery::Accepted)
 }
