@@ -19,7 +19,7 @@ use crate::{
     error::{Fault, ServiceError},
     services::{
         access::{Actor, Principal},
-        accounts, companies,
+        accounts, companies, contacts,
         introductions::{self, NewRequest},
         invitations::{self, AcceptInvitation, INVITATION_PREFIX},
         jobs,
@@ -48,6 +48,9 @@ impl fmt::Display for Credentials {
         Ok(())
     }
 }
+
+/// A small `Connections.csv`, as LinkedIn exports it.
+const DEMO_CONNECTIONS: &str = "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nPriya,Raman,https://www.linkedin.com/in/priya-raman,priya@acme.example,Acme,VP Engineering,12 Jan 2023\nMarco,Bianchi,https://www.linkedin.com/in/marco-bianchi,,Globex,Head of Data,03 Sep 2022\nLena,Vogel,https://www.linkedin.com/in/lena-vogel,,Hooli,Senior Product Manager,21 Jun 2024\nSam,Okafor,https://www.linkedin.com/in/sam-okafor,sam@initech.example,Initech,CTO,30 Nov 2021\n";
 
 fn password() -> String {
     rand::thread_rng()
@@ -270,7 +273,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<Credentials>> {
     )
     .await
     .map_err(failed)?;
-    join(state, "alex@ally.example", &alex_password).await?;
+    let alex = join(state, "alex@ally.example", &alex_password).await?;
+    // Alex imports a LinkedIn export and shares it with the network.
+    contacts::import_contacts(state, &alex, contacts::ImportInput::Csv(DEMO_CONNECTIONS))
+        .await
+        .map_err(failed)?;
+    contacts::set_contact_sharing(state, &alex, network.id, true)
+        .await
+        .map_err(failed)?;
 
     // A request in every status. Initech never answers: it expires at the end.
     let [acme, globex, initech, _umbrella, hooli, stark] = company_ids[..] else {

@@ -11,6 +11,8 @@ pub struct Model {
     pub email_key: String,
     pub name: String,
     pub password_hash: String,
+    /// When the account first imported contacts (an ally's "connect LinkedIn" step).
+    pub contacts_imported_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -7,11 +7,18 @@ pub struct Model {
     pub id: Uuid,
     /// Contacts belong to the ally's account, not to a network: sharing is a choice per network.
     pub owner_account_id: Uuid,
+    /// What is shown: first and last name, or whatever the import had.
     pub name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
     pub email: Option<String>,
     pub email_key: Option<String>,
     pub linkedin_url: Option<String>,
     pub company_name: Option<String>,
+    /// `company_name` lower-cased with spacing collapsed: what warm paths match.
+    pub company_key: Option<String>,
+    /// The email's domain, lower-cased: what warm paths match against a company's domain.
+    pub email_domain: Option<String>,
     pub position: Option<String>,
     pub connected_on: Option<Date>,
     pub created_at: DateTimeUtc,

@@ -11,6 +11,7 @@ pub enum NodeKind {
     ApiToken,
     Company,
     CompanyAdmin,
+    Contact,
     IntroRequest,
     Job,
     Network,
@@ -18,12 +19,13 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 9] = [
+    const ALL: [NodeKind; 10] = [
         Self::Account,
         Self::Ally,
         Self::ApiToken,
         Self::Company,
         Self::CompanyAdmin,
+        Self::Contact,
         Self::IntroRequest,
         Self::Job,
         Self::Network,
@@ -37,6 +39,7 @@ impl NodeKind {
             Self::ApiToken => "ApiToken",
             Self::Company => "Company",
             Self::CompanyAdmin => "CompanyAdmin",
+            Self::Contact => "Contact",
             Self::IntroRequest => "IntroRequest",
             Self::Job => "Job",
             Self::Network => "Network",

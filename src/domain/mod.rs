@@ -1,5 +1,6 @@
 //! Values parsed once at the edge; everything past it trusts them.
 
+pub mod contact;
 mod email;
 mod global_id;
 mod password;

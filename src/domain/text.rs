@@ -117,6 +117,10 @@ impl LinkedInUrl {
         optional(text, Self::parse)
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_string(self) -> String {
         self.0
     }

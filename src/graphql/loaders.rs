@@ -4,7 +4,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use entities::{
-    account, ally, api_token, company, company_admin, greenhouse_application,
+    account, ally, api_token, company, company_admin, contact, greenhouse_application,
     greenhouse_connection, greenhouse_push, intro_request, intro_request_event, job, network,
     talent,
 };
@@ -82,6 +82,7 @@ identified!(
     api_token,
     company,
     company_admin,
+    contact,
     intro_request,
     job,
     network,
@@ -168,6 +169,9 @@ pub struct Loaders {
     pub company_admins: Arc<BatchLoader<Uuid, Vec<company_admin::Model>>>,
     /// A page of jobs for each company; one statement per distinct (filter, page).
     pub job_pages: Arc<BatchLoader<JobsKey, Page<job::Model>>>,
+    pub contacts: Arc<BatchLoader<Uuid, contact::Model>>,
+    /// The allies who share each owner's contacts (by owner account).
+    pub sharing_allies: Arc<BatchLoader<Uuid, Vec<ally::Model>>>,
     /// How many contacts each owner (an ally's account) has.
     pub contact_counts: Arc<BatchLoader<Uuid, i64>>,
     /// How many jobs each company has under a filter.
@@ -294,6 +298,10 @@ impl Loaders {
             }),
             greenhouse_applications: Arc::new(grouped(state, |state, keys| {
                 Box::pin(async move { greenhouse::applications_of(&state, &keys).await })
+            })),
+            contacts: Arc::new(by_id::<contact::Entity>(state)),
+            sharing_allies: Arc::new(grouped(state, |state, owners| {
+                Box::pin(async move { contacts::sharing_allies_of(&state, &owners).await })
             })),
             contact_counts: Arc::new({
                 let state = state.clone();

@@ -218,6 +218,7 @@ pub async fn insert_account(
         email_key: Set(new.email.key()),
         name: Set(new.name.into_string()),
         password_hash: Set(new.password_hash.0),
+        contacts_imported_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

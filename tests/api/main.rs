@@ -8,6 +8,7 @@ mod abuse;
 mod account_proofs;
 mod accounts;
 mod cli;
+mod contacts;
 mod decisions;
 mod email;
 mod greenhouse;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod companies;
+mod contacts;
 mod greenhouse;
 mod introductions;
 mod jobs;
@@ -17,6 +18,7 @@ pub struct MutationRoot(
     accounts::AccountMutations,
     networks::NetworkMutations,
     companies::CompanyMutations,
+    contacts::ContactMutations,
     introductions::IntroductionMutations,
     talent::TalentMutations,
     jobs::JobMutations,

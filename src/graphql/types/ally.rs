@@ -1,11 +1,29 @@
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use entities::ally;
 
-use super::{AllyStatus, Network};
-use crate::graphql::{
-    context::ContextExt,
-    ids::{GlobalId, NodeKind},
+use super::{AllyStatus, Contact, Network, contact_connection};
+use crate::{
+    graphql::{
+        connection::{ListConnection, connection},
+        context::ContextExt,
+        ids::{GlobalId, NodeKind},
+    },
+    services::{
+        contacts::{ContactFilter, ContactScope},
+        pagination::Page,
+    },
 };
+
+/// The three steps of an ally's start (SPEC §7).
+#[derive(SimpleObject)]
+pub struct AllyOnboarding {
+    /// Done once the ally's first contacts are imported.
+    connect_linked_in: bool,
+    help_with_introductions: bool,
+    make_introduction_when_asked: bool,
+    /// All three done.
+    completed: bool,
+}
 
 /// A person who shares their contacts with a network.
 pub struct Ally(pub ally::Model);
@@ -43,6 +61,75 @@ impl Ally {
             .load_one(owner)
             .await?
             .unwrap_or(0))
+    }
+
+    async fn onboarding(&self, ctx: &Context<'_>) -> async_graphql::Result<AllyOnboarding> {
+        let connected = match self.0.account_id {
+            Some(account) => ctx
+                .loaders()
+                .accounts
+                .load_one(account)
+                .await?
+                .is_some_and(|a| a.contacts_imported_at.is_some()),
+            None => false,
+        };
+        let (help, make) = (
+            self.0.help_with_introductions,
+            self.0.make_introduction_when_asked,
+        );
+        Ok(AllyOnboarding {
+            connect_linked_in: connected,
+            help_with_introductions: help,
+            make_introduction_when_asked: make,
+            completed: connected && help && make,
+        })
+    }
+
+    /// The ally's contacts: all of them for the ally themself; for the network's admins,
+    /// only while the ally shares with this network; nothing for anyone else.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Contact>> {
+        let Some(owner) = self.0.account_id else {
+            return Ok(connection(
+                Page::empty(),
+                |c| c.id,
+                Contact,
+                || Box::pin(async { Ok(0) }),
+            ));
+        };
+        let actor = ctx.actor();
+        let scope = if actor.account_id() == Some(owner) {
+            ContactScope::Owner(owner)
+        } else if actor
+            .access(&ctx.state().db, self.0.network_id)
+            .await?
+            .admin
+        {
+            ContactScope::SharedBy {
+                network_id: self.0.network_id,
+                owner,
+            }
+        } else {
+            return Ok(connection(
+                Page::empty(),
+                |c| c.id,
+                Contact,
+                || Box::pin(async { Ok(0) }),
+            ));
+        };
+        let filter = ContactFilter {
+            search,
+            company: None,
+        };
+        contact_connection(ctx, scope, filter, first, after, last, before).await
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {

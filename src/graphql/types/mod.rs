@@ -4,6 +4,7 @@
 mod account;
 mod ally;
 mod company;
+mod contact;
 mod email;
 mod enums;
 mod greenhouse;
@@ -17,6 +18,7 @@ mod viewer;
 pub use account::{Account, ApiToken};
 pub use ally::Ally;
 pub use company::{Company, CompanyAdmin};
+pub use contact::{Contact, Date, contact_connection};
 pub use email::{EmailMessage, EmailStatus};
 pub use enums::*;
 pub use greenhouse::{

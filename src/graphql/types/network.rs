@@ -3,8 +3,9 @@ use chrono::{DateTime, Utc};
 use entities::network;
 
 use super::{
-    Account, Ally, ApiToken, Company, EmailMessage, EmailStatus, InboxCounts, InboxSection,
-    IntroDirection, IntroRequest, IntroStatus, Talent, greenhouse::ReferralAnalytics,
+    Account, Ally, ApiToken, Company, Contact, EmailMessage, EmailStatus, InboxCounts,
+    InboxSection, IntroDirection, IntroRequest, IntroStatus, Talent, contact_connection,
+    greenhouse::ReferralAnalytics,
 };
 use crate::{
     error::ServiceError,
@@ -14,7 +15,13 @@ use crate::{
         ids::{GlobalId, NodeKind},
     },
     services::{
-        access::NetworkAccess, companies, emails, greenhouse::referrals, introductions, networks,
+        access::NetworkAccess,
+        companies,
+        contacts::{ContactFilter, ContactScope},
+        emails,
+        greenhouse::referrals,
+        introductions, networks,
+        pagination::Page,
         talent,
     },
 };
@@ -162,6 +169,33 @@ impl Network {
                 Box::pin(async move { networks::count_allies(&state, &actor, network_id).await })
             },
         ))
+    }
+
+    /// Contacts shared with this network now by its allies (network admins only; empty
+    /// for everyone else). `company` matches the contact's company, case and spacing aside.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        company: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Contact>> {
+        if !self.access(ctx).await?.admin {
+            return Ok(connection(
+                Page::empty(),
+                |c| c.id,
+                Contact,
+                || Box::pin(async { Ok(0) }),
+            ));
+        }
+        let filter = ContactFilter { search, company };
+        let scope = ContactScope::Network(self.0.id);
+        contact_connection(ctx, scope, filter, first, after, last, before).await
     }
 
     /// Introduction requests the caller may see, newest first.

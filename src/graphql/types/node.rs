@@ -1,6 +1,8 @@
 use async_graphql::{Context, ID, Interface};
 
-use super::{Account, Ally, ApiToken, Company, CompanyAdmin, IntroRequest, Job, Network, Talent};
+use super::{
+    Account, Ally, ApiToken, Company, CompanyAdmin, Contact, IntroRequest, Job, Network, Talent,
+};
 use crate::graphql::{
     context::ContextExt,
     ids::{GlobalId, NodeKind},
@@ -15,6 +17,7 @@ pub enum Node {
     ApiToken(ApiToken),
     Company(Company),
     CompanyAdmin(CompanyAdmin),
+    Contact(Contact),
     IntroRequest(IntroRequest),
     Job(Job),
     Network(Network),
@@ -90,6 +93,26 @@ pub async fn resolve_node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<O
                 Some(Node::IntroRequest(IntroRequest(r)))
             }
             _ => None,
+        },
+        NodeKind::Contact => match loaders.contacts.load_one(id).await? {
+            Some(c) => {
+                let owner = c.owner_account_id;
+                let allies = loaders
+                    .sharing_allies
+                    .load_one(owner)
+                    .await?
+                    .unwrap_or_default();
+                let memberships = actor.memberships(&state.db).await?;
+                let admin: std::collections::HashSet<_> = memberships.admin_networks().collect();
+                crate::services::contacts::visible(
+                    actor.account_id(),
+                    &|network| admin.contains(&network),
+                    owner,
+                    &allies,
+                )
+                .then_some(Node::Contact(Contact(c)))
+            }
+            None => None,
         },
         NodeKind::ApiToken => match loaders.api_tokens.load_one(id).await? {
             Some(t) if access(t.network_id).await?.sees_team() => Some(Node::ApiToken(ApiToken(t))),

@@ -3,10 +3,15 @@ use std::sync::Arc;
 use async_graphql::{Context, Object};
 use entities::account;
 
-use super::{Account, Ally, Company, Network, Talent};
+use super::{Account, Ally, Company, Contact, Network, Talent, contact_connection};
 use crate::{
-    graphql::context::ContextExt,
-    services::{access::Actor, companies, networks, talent},
+    graphql::{connection::ListConnection, context::ContextExt},
+    services::{
+        access::Actor,
+        companies,
+        contacts::{ContactFilter, ContactScope},
+        networks, talent,
+    },
 };
 
 /// The signed-in person and everything they belong to.
@@ -19,6 +24,26 @@ pub struct Viewer {
 impl Viewer {
     async fn account(&self) -> Account {
         Account(self.account.clone())
+    }
+
+    /// The account's own contacts (an ally's, imported from LinkedIn or a browser
+    /// extension), whichever networks they are shared with.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<Contact>> {
+        let filter = ContactFilter {
+            search,
+            company: None,
+        };
+        let scope = ContactScope::Owner(self.account.id);
+        contact_connection(ctx, scope, filter, first, after, last, before).await
     }
 
     async fn network_admin_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Network>> {

@@ -1,0 +1,437 @@
+//! Allies and their contacts (issue 10, SPEC §7): onboarding, LinkedIn import, sharing per
+//! network, and who sees a contact.
+
+use serde_json::{Value, json};
+
+use crate::{
+    invitations::{accept, add_talent},
+    support::{Backend, PASSWORD, TestApp, TestNetwork, error_code, user_error},
+    with_backends,
+};
+
+with_backends!(
+    the_ally_path_as_a_user_walks_it,
+    import_counts_errors_and_both_forms,
+    a_contact_is_seen_by_its_owner_and_sharing_networks_only
+);
+
+/// LinkedIn's export as it comes: BOM, the "Notes:" preamble, quoted fields with commas
+/// and quotes, rows without email. Lines 5–9 are contacts, 10 and 11 are bad.
+pub const CONNECTIONS_CSV: &str = "\u{feff}Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing. You will only see email addresses for connections who have allowed their connections to see or download their email address using this setting https://www.linkedin.com/psettings/privacy/email. You can learn more here https://www.linkedin.com/help/linkedin/answer/261\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nAnn,Lee,https://www.linkedin.com/in/annlee,ann@acme.com,\"Acme, Inc.\",\"Head of \"\"Platform\"\"\",05 Mar 2024\nBo,Chen,https://www.linkedin.com/in/bochen,,Globex,Staff Engineer,17 Jan 2023\nCara,Diaz,https://www.linkedin.com/in/caradiaz,,\"  acme,   inc. \",Recruiter,02 Feb 2022\nDev,Patel,https://www.linkedin.com/in/devpatel,dev@initech.com,Initech,CTO,11 Nov 2021\nEla,Fox,https://www.linkedin.com/in/elafox,,Hooli,Product Manager,\nFinn,Gray,javascript:alert(1),,Hooli,PM,01 Jan 2020\nGus,Hale,https://www.linkedin.com/in/gushale,,Hooli,PM,yesterday\n";
+
+const CONTACT_FIELDS: &str =
+    "id name firstName lastName email linkedinUrl company position connectedOn knownBy { name }";
+
+async fn invite_ally(app: &TestApp, network: &TestNetwork, email: &str) -> String {
+    let invited = app
+        .mutate(Some(&network.admin_token), "inviteTeamMember", "mutation($n: ID!, $e: String!) { inviteTeamMember(input: {networkId: $n, role: ALLY, name: \"Alex Ally\", email: $e}) { ally { id } userErrors { code } } }", json!({ "n": network.id, "e": email }))
+        .await;
+    invited["ally"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn import_csv(app: &TestApp, token: &str, csv: &str) -> Value {
+    app.mutate(
+        Some(token),
+        "importContacts",
+        "mutation($csv: String!) { importContacts(input: {csv: $csv}) { created updated skipped errors { line message } errorCount userErrors { field code message } } }",
+        json!({ "csv": csv }),
+    )
+    .await
+}
+
+async fn set_sharing(app: &TestApp, token: &str, network: &TestNetwork, sharing: bool) -> Value {
+    app.mutate(
+        Some(token),
+        "setContactSharing",
+        "mutation($n: ID!, $s: Boolean!) { setContactSharing(input: {networkId: $n, sharing: $s}) { ally { sharingContacts contactCount } userErrors { code } } }",
+        json!({ "n": network.id, "s": sharing }),
+    )
+    .await
+}
+
+async fn network_contacts(app: &TestApp, token: &str, network: &TestNetwork, args: &str) -> Value {
+    let body = app
+        .gql(
+            Some(token),
+            &format!("query($n: ID!) {{ network(id: $n) {{ contacts{args} {{ totalCount nodes {{ {CONTACT_FIELDS} }} }} }} }}"),
+            json!({ "n": network.id }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["network"]["contacts"].clone()
+}
+
+async fn own_contacts(app: &TestApp, token: &str) -> Value {
+    app.gql(
+        Some(token),
+        &format!(
+            "{{ viewer {{ contacts(first: 100) {{ totalCount nodes {{ {CONTACT_FIELDS} }} }} }} }}"
+        ),
+        json!({}),
+    )
+    .await["data"]["viewer"]["contacts"]
+        .clone()
+}
+
+fn names(contacts: &Value) -> Vec<String> {
+    contacts["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// An ally of networks A and B, signed in, with the export imported.
+struct Ally {
+    token: String,
+    ally_in_a: String,
+}
+
+async fn ally_of_both(app: &TestApp, a: &TestNetwork, b: &TestNetwork) -> Ally {
+    let ally_in_a = invite_ally(app, a, "alex@ally.test").await;
+    let email = app.email_to("alex@ally.test").await;
+    assert_eq!(email.subject, format!("You've been invited to {}", "Alpha"));
+    assert!(email.html.contains("Get started"), "{}", email.html);
+    let joined = accept(app, &email.invitation_token(), PASSWORD).await;
+    let token = joined["token"].as_str().unwrap().to_owned();
+    invite_ally(app, b, "alex@ally.test").await;
+    let joined_b = accept(
+        app,
+        &app.email_to("alex@ally.test").await.invitation_token(),
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        joined_b["viewer"]["allyProfiles"].as_array().unwrap().len(),
+        2
+    );
+    Ally { token, ally_in_a }
+}
+
+async fn onboarding(app: &TestApp, token: &str, ally_id: &str) -> Value {
+    app.gql(
+        Some(token),
+        "query($id: ID!) { node(id: $id) { ... on Ally { onboarding { connectLinkedIn helpWithIntroductions makeIntroductionWhenAsked completed } } } }",
+        json!({ "id": ally_id }),
+    )
+    .await["data"]["node"]["onboarding"]
+        .clone()
+}
+
+async fn the_ally_path_as_a_user_walks_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.network("Alpha").await;
+    let b = app.network("Beta").await;
+    let ally = ally_of_both(&app, &a, &b).await;
+    let before = onboarding(&app, &ally.token, &ally.ally_in_a).await;
+    assert_eq!(before["connectLinkedIn"], false, "{before}");
+
+    let imported = import_csv(&app, &ally.token, CONNECTIONS_CSV).await;
+    assert_eq!(imported["created"], 5, "{imported}");
+    let after = onboarding(&app, &ally.token, &ally.ally_in_a).await;
+    assert_eq!(after["connectLinkedIn"], true);
+    assert_eq!(after["completed"], false);
+    for step in ["HELP_WITH_INTRODUCTIONS", "MAKE_INTRODUCTION_WHEN_ASKED"] {
+        let done = app
+            .mutate(
+                Some(&ally.token),
+                "completeAllyOnboardingStep",
+                "mutation($a: ID!, $s: AllyOnboardingStep!) { completeAllyOnboardingStep(input: {allyId: $a, step: $s}) { ally { onboarding { completed } } userErrors { code } } }",
+                json!({ "a": ally.ally_in_a, "s": step }),
+            )
+            .await;
+        assert_eq!(done["userErrors"], json!([]), "{done}");
+    }
+    let done = onboarding(&app, &ally.token, &ally.ally_in_a).await;
+    assert_eq!(done["completed"], true, "{done}");
+    // Only the ally completes their steps: their network's admin may not.
+    let by_admin = app
+        .gql(
+            Some(&a.admin_token),
+            "mutation($a: ID!) { completeAllyOnboardingStep(input: {allyId: $a, step: HELP_WITH_INTRODUCTIONS}) { ally { id } userErrors { code } } }",
+            json!({ "a": ally.ally_in_a }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&by_admin).as_deref(),
+        Some("FORBIDDEN"),
+        "{by_admin}"
+    );
+
+    // Nothing is shared until the ally says so.
+    assert_eq!(
+        network_contacts(&app, &a.admin_token, &a, "").await["totalCount"],
+        0
+    );
+    let shared = set_sharing(&app, &ally.token, &a, true).await;
+    assert_eq!(shared["ally"]["sharingContacts"], true, "{shared}");
+    assert_eq!(shared["ally"]["contactCount"], 5);
+
+    let seen = network_contacts(&app, &a.admin_token, &a, "(first: 50)").await;
+    assert_eq!(seen["totalCount"], 5);
+    assert_eq!(
+        names(&seen),
+        ["Ann Lee", "Bo Chen", "Cara Diaz", "Dev Patel", "Ela Fox"]
+    );
+    let ann = &seen["nodes"][0];
+    assert_eq!(ann["company"], "Acme, Inc.");
+    assert_eq!(ann["position"], "Head of \"Platform\"");
+    assert_eq!(ann["connectedOn"], "2024-03-05");
+    assert_eq!(ann["knownBy"], json!([{ "name": "Alex Ally" }]));
+    assert!(
+        seen["nodes"][1]["email"].is_null(),
+        "empty fields read back as null"
+    );
+    // Company filter, case and spacing aside; search.
+    let acme = network_contacts(&app, &a.admin_token, &a, "(company: \"ACME, Inc.\")").await;
+    assert_eq!(names(&acme), ["Ann Lee", "Cara Diaz"]);
+    let search = network_contacts(&app, &a.admin_token, &a, "(search: \"engineer\")").await;
+    assert_eq!(names(&search), ["Bo Chen"]);
+    // Network B's admin sees nothing: the ally shares with A only.
+    assert_eq!(
+        network_contacts(&app, &b.admin_token, &b, "").await["totalCount"],
+        0
+    );
+
+    // Stopping hides them from A at once; the ally keeps them.
+    set_sharing(&app, &ally.token, &a, false).await;
+    assert_eq!(
+        network_contacts(&app, &a.admin_token, &a, "").await["totalCount"],
+        0
+    );
+    let ann_id = ann["id"].as_str().unwrap();
+    let node = app
+        .gql(
+            Some(&a.admin_token),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": ann_id }),
+        )
+        .await;
+    assert!(node["data"]["node"].is_null(), "{node}");
+    assert_eq!(own_contacts(&app, &ally.token).await["totalCount"], 5);
+}
+
+async fn import_counts_errors_and_both_forms(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.network("Alpha").await;
+    let b = app.network("Beta").await;
+    let ally = ally_of_both(&app, &a, &b).await;
+
+    let first = import_csv(&app, &ally.token, CONNECTIONS_CSV).await;
+    assert_eq!(
+        (&first["created"], &first["updated"], &first["skipped"]),
+        (&json!(5), &json!(0), &json!(0)),
+        "{first}"
+    );
+    let lines: Vec<i64> = first["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [10, 11], "{first}");
+    assert!(
+        first["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("URL")
+    );
+    assert!(
+        first["errors"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Connected On")
+    );
+    assert_eq!(first["errorCount"], 2);
+
+    // The same file again: nothing new, nothing changed, no duplicates.
+    let again = import_csv(&app, &ally.token, CONNECTIONS_CSV).await;
+    assert_eq!(
+        (&again["created"], &again["updated"], &again["skipped"]),
+        (&json!(0), &json!(0), &json!(5)),
+        "{again}"
+    );
+    assert_eq!(own_contacts(&app, &ally.token).await["totalCount"], 5);
+
+    // As a browser extension sends them: one updates Ann (by URL), one is new, one is bad.
+    let extension = app
+        .mutate(
+            Some(&ally.token),
+            "importContacts",
+            "mutation { importContacts(input: {contacts: [{firstName: \"Ann\", lastName: \"Lee\", linkedinUrl: \"https://www.linkedin.com/in/annlee/\", position: \"VP Platform\"}, {firstName: \"Hal\", lastName: \"Ito\", email: \"hal@umbrella.com\", company: \"Umbrella\", connectedOn: \"2024-06-01\"}, {firstName: \"Nobody\"}]}) { created updated skipped errors { line message } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (
+            &extension["created"],
+            &extension["updated"],
+            &extension["skipped"]
+        ),
+        (&json!(1), &json!(1), &json!(0)),
+        "{extension}"
+    );
+    assert_eq!(extension["errors"][0]["line"], 3);
+    let mine = own_contacts(&app, &ally.token).await;
+    assert_eq!(mine["totalCount"], 6);
+    let ann = &mine["nodes"][0];
+    assert_eq!(ann["position"], "VP Platform");
+    assert_eq!(
+        ann["email"], "ann@acme.com",
+        "a field left empty keeps what was stored"
+    );
+
+    // Refused whole: no header, both forms, neither form.
+    let headless = import_csv(&app, &ally.token, "name,email\nZed,zed@x.test\n").await;
+    assert_eq!(
+        user_error(&headless).as_deref(),
+        Some("INVALID_INPUT"),
+        "{headless}"
+    );
+    let both = app
+        .mutate(Some(&ally.token), "importContacts", "mutation { importContacts(input: {csv: \"x\", contacts: []}) { created userErrors { field code } } }", json!({}))
+        .await;
+    assert_eq!(user_error(&both).as_deref(), Some("INVALID_INPUT"));
+    let neither = app
+        .mutate(
+            Some(&ally.token),
+            "importContacts",
+            "mutation { importContacts(input: {}) { created userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(user_error(&neither).as_deref(), Some("INVALID_INPUT"));
+    assert_eq!(own_contacts(&app, &ally.token).await["totalCount"], 6);
+
+    // Only allies import.
+    let not_ally = app
+        .gql(
+            Some(&a.admin_token),
+            "mutation($c: String!) { importContacts(input: {csv: $c}) { created } }",
+            json!({ "c": CONNECTIONS_CSV }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&not_ally).as_deref(),
+        Some("FORBIDDEN"),
+        "{not_ally}"
+    );
+
+    // Deleting: some, then all.
+    let ids: Vec<Value> = mine["nodes"].as_array().unwrap()[..2]
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+    let deleted = app
+        .mutate(Some(&ally.token), "deleteContacts", "mutation($ids: [ID!]) { deleteContacts(input: {contactIds: $ids}) { deleted userErrors { code } } }", json!({ "ids": ids }))
+        .await;
+    assert_eq!(deleted["deleted"], 2);
+    let all = app
+        .mutate(
+            Some(&ally.token),
+            "deleteContacts",
+            "mutation { deleteContacts(input: {all: true}) { deleted } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(all["deleted"], 4);
+    assert_eq!(own_contacts(&app, &ally.token).await["totalCount"], 0);
+}
+
+async fn a_contact_is_seen_by_its_owner_and_sharing_networks_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.network("Alpha").await;
+    let b = app.network("Beta").await;
+    let ally = ally_of_both(&app, &a, &b).await;
+    import_csv(&app, &ally.token, CONNECTIONS_CSV).await;
+    set_sharing(&app, &ally.token, &a, true).await;
+    let ids: Vec<String> = own_contacts(&app, &ally.token).await["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    // Another ally of A (sharing their own contacts), a talent of A, B's admin, anonymous.
+    let other_ally = {
+        invite_ally(&app, &a, "olga@ally.test").await;
+        let token = app.email_to("olga@ally.test").await.invitation_token();
+        let joined = accept(&app, &token, PASSWORD).await;
+        let token = joined["token"].as_str().unwrap().to_owned();
+        set_sharing(&app, &token, &a, true).await;
+        token
+    };
+    let (_, talent) = add_talent(&app, &a, "Tess", "tess@talent.test", true).await;
+    let outsiders = [
+        ("another ally", Some(other_ally.as_str())),
+        ("a talent", Some(talent.as_str())),
+        ("another network's admin", Some(b.admin_token.as_str())),
+        ("anonymous", None),
+    ];
+    for (who, token) in outsiders {
+        let body = app
+            .gql(
+                token,
+                "query($id: ID!, $ids: [ID!]!) { node(id: $id) { id } nodes(ids: $ids) { id } viewer { contacts { totalCount } } }",
+                json!({ "id": ids[0], "ids": ids }),
+            )
+            .await;
+        assert!(body["data"]["node"].is_null(), "{who}: {body}");
+        assert!(
+            body["data"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(Value::is_null),
+            "{who}: {body}"
+        );
+        if token.is_some() {
+            assert_eq!(body["data"]["viewer"]["contacts"]["totalCount"], 0, "{who}");
+        }
+    }
+    // Every list: A's contacts and the ally's profile as others reach them.
+    for (who, token, network) in [
+        ("another ally", other_ally.as_str(), &a),
+        ("a talent", talent.as_str(), &a),
+        ("another network's admin", b.admin_token.as_str(), &b),
+    ] {
+        assert_eq!(
+            network_contacts(&app, token, network, "").await["totalCount"],
+            0,
+            "{who}"
+        );
+    }
+    let ally_contacts = |token: String| {
+        let app = &app;
+        let id = ally.ally_in_a.clone();
+        async move {
+            app.gql(
+                Some(&token),
+                "query($id: ID!) { node(id: $id) { ... on Ally { contacts { totalCount } } } }",
+                json!({ "id": id }),
+            )
+            .await["data"]["node"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        ally_contacts(a.admin_token.clone()).await["contacts"]["totalCount"],
+        5
+    );
+    assert!(ally_contacts(other_ally.clone()).await.is_null());
+    assert!(ally_contacts(b.admin_token.clone()).await.is_null());
+
+    // The owner and A's admin see them; A's admin sees only A's ally as knowing them.
+    for token in [&ally.token, &a.admin_token] {
+        let body = app
+            .gql(Some(token), "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Contact { name knownBy { network { name } } } } }", json!({ "ids": ids }))
+            .await;
+        let nodes = body["data"]["nodes"].as_array().unwrap();
+        assert!(nodes.iter().all(|n| n["name"].is_string()), "{body}");
+        assert_eq!(
+            nodes[0]["knownBy"],
+            json!([{ "network": { "name": "Alpha" } }])
+        );
+    }
+}
