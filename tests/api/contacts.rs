@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    invitations::{accept, add_talent},
+    invitations::{accept, add_talent, create_company},
     support::{Backend, PASSWORD, TestApp, TestNetwork, error_code, user_error},
     with_backends,
 };
@@ -12,7 +12,8 @@ use crate::{
 with_backends!(
     the_ally_path_as_a_user_walks_it,
     import_counts_errors_and_both_forms,
-    a_contact_is_seen_by_its_owner_and_sharing_networks_only
+    a_contact_is_seen_by_its_owner_and_sharing_networks_only,
+    warm_paths_match_company_name_or_domain
 );
 
 /// LinkedIn's export as it comes: BOM, the "Notes:" preamble, quoted fields with commas
@@ -22,9 +23,9 @@ pub const CONNECTIONS_CSV: &str = "\u{feff}Notes:\n\"When exporting your connect
 const CONTACT_FIELDS: &str =
     "id name firstName lastName email linkedinUrl company position connectedOn knownBy { name }";
 
-async fn invite_ally(app: &TestApp, network: &TestNetwork, email: &str) -> String {
+async fn invite_ally(app: &TestApp, network: &TestNetwork, name: &str, email: &str) -> String {
     let invited = app
-        .mutate(Some(&network.admin_token), "inviteTeamMember", "mutation($n: ID!, $e: String!) { inviteTeamMember(input: {networkId: $n, role: ALLY, name: \"Alex Ally\", email: $e}) { ally { id } userErrors { code } } }", json!({ "n": network.id, "e": email }))
+        .mutate(Some(&network.admin_token), "inviteTeamMember", "mutation($n: ID!, $name: String!, $e: String!) { inviteTeamMember(input: {networkId: $n, role: ALLY, name: $name, email: $e}) { ally { id } userErrors { code } } }", json!({ "n": network.id, "name": name, "e": email }))
         .await;
     invited["ally"]["id"].as_str().unwrap().to_owned()
 }
@@ -89,13 +90,13 @@ struct Ally {
 }
 
 async fn ally_of_both(app: &TestApp, a: &TestNetwork, b: &TestNetwork) -> Ally {
-    let ally_in_a = invite_ally(app, a, "alex@ally.test").await;
+    let ally_in_a = invite_ally(app, a, "Alex Ally", "alex@ally.test").await;
     let email = app.email_to("alex@ally.test").await;
     assert_eq!(email.subject, format!("You've been invited to {}", "Alpha"));
     assert!(email.html.contains("Get started"), "{}", email.html);
     let joined = accept(app, &email.invitation_token(), PASSWORD).await;
     let token = joined["token"].as_str().unwrap().to_owned();
-    invite_ally(app, b, "alex@ally.test").await;
+    invite_ally(app, b, "Alex Ally", "alex@ally.test").await;
     let joined_b = accept(
         app,
         &app.email_to("alex@ally.test").await.invitation_token(),
@@ -355,7 +356,7 @@ async fn a_contact_is_seen_by_its_owner_and_sharing_networks_only(backend: Backe
 
     // Another ally of A (sharing their own contacts), a talent of A, B's admin, anonymous.
     let other_ally = {
-        invite_ally(&app, &a, "olga@ally.test").await;
+        invite_ally(&app, &a, "Olga Ally", "olga@ally.test").await;
         let token = app.email_to("olga@ally.test").await.invitation_token();
         let joined = accept(&app, &token, PASSWORD).await;
         let token = joined["token"].as_str().unwrap().to_owned();
@@ -434,4 +435,76 @@ async fn a_contact_is_seen_by_its_owner_and_sharing_networks_only(backend: Backe
             json!([{ "network": { "name": "Alpha" } }])
         );
     }
+}
+
+async fn warm_paths(app: &TestApp, token: &str, company: &str) -> Value {
+    let body = app
+        .gql(
+            Some(token),
+            "query($c: ID!) { node(id: $c) { ... on Company { warmPaths { ally { name } contacts { name } } } } }",
+            json!({ "c": company }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["node"]["warmPaths"].clone()
+}
+
+async fn warm_paths_match_company_name_or_domain(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.network("Alpha").await;
+    let b = app.network("Beta").await;
+    let ally = ally_of_both(&app, &a, &b).await;
+    import_csv(&app, &ally.token, CONNECTIONS_CSV).await;
+    set_sharing(&app, &ally.token, &a, true).await;
+    // A second ally of A who knows one person at Acme, by email domain only.
+    invite_ally(&app, &a, "Olga Ally", "olga@ally.test").await;
+    let olga = accept(
+        &app,
+        &app.email_to("olga@ally.test").await.invitation_token(),
+        PASSWORD,
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.mutate(
+        Some(&olga),
+        "importContacts",
+        "mutation { importContacts(input: {contacts: [{firstName: \"Ivy\", lastName: \"Moss\", email: \"ivy@ACME.com\", company: \"Acme Europe\"}, {firstName: \"Jo\", lastName: \"Park\", email: \"jo@elsewhere.com\", company: \"Elsewhere\"}]}) { created } }",
+        json!({}),
+    )
+    .await;
+    set_sharing(&app, &olga, &a, true).await;
+
+    // `create_company` gives the domain acme.com.
+    let acme = create_company(&app, &a, "ACME,  Inc.").await;
+    let paths = warm_paths(&app, &a.admin_token, &acme).await;
+    assert_eq!(
+        paths,
+        json!([
+            { "ally": { "name": "Alex Ally" }, "contacts": [{ "name": "Ann Lee" }, { "name": "Cara Diaz" }] },
+            { "ally": { "name": "Olga Ally" }, "contacts": [{ "name": "Ivy Moss" }] },
+        ]),
+        "by name (case and spacing aside) or email domain, most first"
+    );
+    let initech = app
+        .mutate(Some(&a.admin_token), "createCompany", "mutation($n: ID!) { createCompany(input: {networkId: $n, name: \"Initech Corporation\", domain: \"initech.com\"}) { company { id } } }", json!({ "n": a.id }))
+        .await["company"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let paths = warm_paths(&app, &a.admin_token, &initech).await;
+    assert_eq!(
+        paths[0]["contacts"],
+        json!([{ "name": "Dev Patel" }]),
+        "{paths}"
+    );
+
+    // Network admins only; nothing once the allies stop sharing.
+    let (_, talent) = add_talent(&app, &a, "Tess", "tess@talent.test", true).await;
+    assert_eq!(warm_paths(&app, &talent, &acme).await, json!([]));
+    assert!(warm_paths(&app, &b.admin_token, &acme).await.is_null());
+    set_sharing(&app, &ally.token, &a, false).await;
+    set_sharing(&app, &olga, &a, false).await;
+    assert_eq!(warm_paths(&app, &a.admin_token, &acme).await, json!([]));
 }

@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use entities::{company, company_admin, enums::CompanyAdminStatus as Status};
 
 use super::{
-    CompanyAdminStatus, CompanyGreenhouse, HiringStatus, IntroRequest, Job, JobStatus, Network,
+    Ally, CompanyAdminStatus, CompanyGreenhouse, Contact, HiringStatus, IntroRequest, Job,
+    JobStatus, Network, WarmPath,
     greenhouse::ReferralAnalytics,
     intro_request::{Party, party_requests},
 };
@@ -14,7 +15,7 @@ use crate::{
         ids::{GlobalId, NodeKind},
         loaders::JobsKey,
     },
-    services::{greenhouse::referrals, jobs::JobFilter},
+    services::{contacts, greenhouse::referrals, jobs::JobFilter},
 };
 
 /// A company of the network.
@@ -165,6 +166,28 @@ impl Company {
             .await?
             .unwrap_or_default();
         Ok(admins.into_iter().map(CompanyAdmin).collect())
+    }
+
+    /// The network's allies who know people at this company (their contacts whose company
+    /// is its name, case and spacing aside, or whose email is at its domain), those who
+    /// know most first. Network admins only; empty for everyone else.
+    async fn warm_paths(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+    ) -> async_graphql::Result<Vec<WarmPath>> {
+        let access = ctx
+            .actor()
+            .access(&ctx.state().db, self.0.network_id)
+            .await?;
+        let paths = contacts::warm_paths(ctx.state(), &access, &self.0, first as usize).await?;
+        Ok(paths
+            .into_iter()
+            .map(|path| WarmPath {
+                ally: Ally(path.ally),
+                contacts: path.contacts.into_iter().map(Contact).collect(),
+            })
+            .collect())
     }
 
     /// Whether someone receives introductions for this company.

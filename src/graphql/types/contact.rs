@@ -80,6 +80,14 @@ impl Contact {
     }
 }
 
+/// An ally who knows people at a company, and those people.
+#[derive(async_graphql::SimpleObject)]
+pub struct WarmPath {
+    pub ally: Ally,
+    /// The ally's contacts at the company (at most 50).
+    pub contacts: Vec<Contact>,
+}
+
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy)]
 pub struct Date(pub NaiveDate);

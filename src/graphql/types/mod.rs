@@ -18,7 +18,7 @@ mod viewer;
 pub use account::{Account, ApiToken};
 pub use ally::Ally;
 pub use company::{Company, CompanyAdmin};
-pub use contact::{Contact, Date, contact_connection};
+pub use contact::{Contact, Date, WarmPath, contact_connection};
 pub use email::{EmailMessage, EmailStatus};
 pub use enums::*;
 pub use greenhouse::{

@@ -8,6 +8,7 @@
 mod delete;
 mod import;
 mod sharing;
+mod warm_paths;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ use uuid::Uuid;
 pub use delete::{DeleteContacts, delete_contacts};
 pub use import::{ImportInput, ImportReport, import_contacts, input as import_input};
 pub use sharing::{OnboardingStep, complete_onboarding_step, set_contact_sharing};
+pub use warm_paths::{WarmPath, warm_paths};
 
 use crate::{
     domain::contact::company_key,
