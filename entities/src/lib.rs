@@ -18,6 +18,8 @@ pub mod greenhouse_connection;
 pub mod greenhouse_push;
 pub mod greenhouse_stage;
 pub mod greenhouse_webhook_event;
+pub mod intro_list;
+pub mod intro_list_entry;
 pub mod intro_request;
 pub mod intro_request_event;
 pub mod intro_request_job;

@@ -12,6 +12,7 @@ pub enum NodeKind {
     Company,
     CompanyAdmin,
     Contact,
+    IntroList,
     IntroRequest,
     Job,
     Network,
@@ -19,13 +20,14 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 10] = [
+    const ALL: [NodeKind; 11] = [
         Self::Account,
         Self::Ally,
         Self::ApiToken,
         Self::Company,
         Self::CompanyAdmin,
         Self::Contact,
+        Self::IntroList,
         Self::IntroRequest,
         Self::Job,
         Self::Network,
@@ -40,6 +42,7 @@ impl NodeKind {
             Self::Company => "Company",
             Self::CompanyAdmin => "CompanyAdmin",
             Self::Contact => "Contact",
+            Self::IntroList => "IntroList",
             Self::IntroRequest => "IntroRequest",
             Self::Job => "Job",
             Self::Network => "Network",

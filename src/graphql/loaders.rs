@@ -5,8 +5,8 @@ use std::{collections::HashMap, sync::Arc};
 
 use entities::{
     account, ally, api_token, company, company_admin, contact, greenhouse_application,
-    greenhouse_connection, greenhouse_push, intro_request, intro_request_event, job, network,
-    talent,
+    greenhouse_connection, greenhouse_push, intro_list, intro_request, intro_request_event, job,
+    network, talent,
 };
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter};
 use uuid::Uuid;
@@ -83,6 +83,7 @@ identified!(
     company,
     company_admin,
     contact,
+    intro_list,
     intro_request,
     job,
     network,
@@ -170,6 +171,7 @@ pub struct Loaders {
     /// A page of jobs for each company; one statement per distinct (filter, page).
     pub job_pages: Arc<BatchLoader<JobsKey, Page<job::Model>>>,
     pub contacts: Arc<BatchLoader<Uuid, contact::Model>>,
+    pub intro_lists: Arc<BatchLoader<Uuid, intro_list::Model>>,
     /// The allies who share each owner's contacts (by owner account).
     pub sharing_allies: Arc<BatchLoader<Uuid, Vec<ally::Model>>>,
     /// How many contacts each owner (an ally's account) has.
@@ -300,6 +302,7 @@ impl Loaders {
                 Box::pin(async move { greenhouse::applications_of(&state, &keys).await })
             })),
             contacts: Arc::new(by_id::<contact::Entity>(state)),
+            intro_lists: Arc::new(by_id::<intro_list::Entity>(state)),
             sharing_allies: Arc::new(grouped(state, |state, owners| {
                 Box::pin(async move { contacts::sharing_allies_of(&state, &owners).await })
             })),

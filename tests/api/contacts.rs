@@ -13,7 +13,8 @@ with_backends!(
     the_ally_path_as_a_user_walks_it,
     import_counts_errors_and_both_forms,
     a_contact_is_seen_by_its_owner_and_sharing_networks_only,
-    warm_paths_match_company_name_or_domain
+    warm_paths_match_company_name_or_domain,
+    intro_lists_gather_shared_contacts
 );
 
 /// LinkedIn's export as it comes: BOM, the "Notes:" preamble, quoted fields with commas
@@ -507,4 +508,115 @@ async fn warm_paths_match_company_name_or_domain(backend: Backend) {
     set_sharing(&app, &ally.token, &a, false).await;
     set_sharing(&app, &olga, &a, false).await;
     assert_eq!(warm_paths(&app, &a.admin_token, &acme).await, json!([]));
+}
+
+const ADD_TO_LIST: &str = "mutation($l: ID!, $c: [ID!]!) { addToIntroList(input: {introListId: $l, contactIds: $c}) { introList { entries { totalCount nodes { contact { name } } } } userErrors { field code } } }";
+
+async fn list_entries(app: &TestApp, token: &str, list: &str) -> Value {
+    app.gql(
+        Some(token),
+        "query($l: ID!) { node(id: $l) { ... on IntroList { name entries { totalCount nodes { contact { name } addedAt } } } } }",
+        json!({ "l": list }),
+    )
+    .await["data"]["node"]
+        .clone()
+}
+
+async fn intro_lists_gather_shared_contacts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.network("Alpha").await;
+    let b = app.network("Beta").await;
+    let ally = ally_of_both(&app, &a, &b).await;
+    import_csv(&app, &ally.token, CONNECTIONS_CSV).await;
+    set_sharing(&app, &ally.token, &a, true).await;
+    let contacts = network_contacts(&app, &a.admin_token, &a, "").await;
+    let id = |i: usize| contacts["nodes"][i]["id"].clone();
+
+    let created = app
+        .mutate(Some(&a.admin_token), "createIntroList", "mutation($n: ID!) { createIntroList(input: {networkId: $n, name: \"Platform leaders\"}) { introList { id name } userErrors { code } } }", json!({ "n": a.id }))
+        .await;
+    let list = created["introList"]["id"].as_str().unwrap().to_owned();
+    let added = app
+        .mutate(
+            Some(&a.admin_token),
+            "addToIntroList",
+            ADD_TO_LIST,
+            json!({ "l": list, "c": [id(0), id(1)] }),
+        )
+        .await;
+    assert_eq!(added["introList"]["entries"]["totalCount"], 2, "{added}");
+    // Idempotent per contact.
+    let again = app
+        .mutate(
+            Some(&a.admin_token),
+            "addToIntroList",
+            ADD_TO_LIST,
+            json!({ "l": list, "c": [id(0), id(0)] }),
+        )
+        .await;
+    assert_eq!(again["introList"]["entries"]["totalCount"], 2, "{again}");
+    let removed = app
+        .mutate(Some(&a.admin_token), "removeFromIntroList", "mutation($l: ID!, $c: [ID!]!) { removeFromIntroList(input: {introListId: $l, contactIds: $c}) { introList { entries { nodes { contact { name } } } } } }", json!({ "l": list, "c": [id(1)] }))
+        .await;
+    assert_eq!(
+        removed["introList"]["entries"]["nodes"],
+        json!([{ "contact": { "name": "Ann Lee" } }])
+    );
+    let lists = app
+        .gql(
+            Some(&a.admin_token),
+            "query($n: ID!) { network(id: $n) { introLists { totalCount nodes { name } } } }",
+            json!({ "n": a.id }),
+        )
+        .await;
+    assert_eq!(
+        lists["data"]["network"]["introLists"]["nodes"],
+        json!([{ "name": "Platform leaders" }])
+    );
+
+    // Outside the network the list does not exist; inside, only admins act on it.
+    assert!(list_entries(&app, &b.admin_token, &list).await.is_null());
+    let outsider = app
+        .mutate(
+            Some(&b.admin_token),
+            "addToIntroList",
+            ADD_TO_LIST,
+            json!({ "l": list, "c": [id(2)] }),
+        )
+        .await;
+    assert_eq!(user_error(&outsider).as_deref(), Some("NOT_FOUND"));
+    let (_, talent) = add_talent(&app, &a, "Tess", "tess@talent.test", true).await;
+    let member = app
+        .gql(
+            Some(&talent),
+            ADD_TO_LIST,
+            json!({ "l": list, "c": [id(2)] }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&member).as_deref(),
+        Some("FORBIDDEN"),
+        "{member}"
+    );
+
+    // Once the ally stops sharing, their contacts leave the entries and cannot be added.
+    set_sharing(&app, &ally.token, &a, false).await;
+    assert_eq!(
+        list_entries(&app, &a.admin_token, &list).await["entries"]["totalCount"],
+        0
+    );
+    let unshared = app
+        .mutate(
+            Some(&a.admin_token),
+            "addToIntroList",
+            ADD_TO_LIST,
+            json!({ "l": list, "c": [id(2)] }),
+        )
+        .await;
+    assert_eq!(user_error(&unshared).as_deref(), Some("NOT_FOUND"));
+    set_sharing(&app, &ally.token, &a, true).await;
+    assert_eq!(
+        list_entries(&app, &a.admin_token, &list).await["entries"]["totalCount"],
+        1
+    );
 }

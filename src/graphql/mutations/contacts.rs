@@ -7,10 +7,10 @@ use crate::{
         context::ContextExt,
         errors::{Payload, UserError},
         ids::{GlobalId, NodeKind},
-        types::{Ally, Date},
+        types::{Ally, Date, IntroList},
     },
     payload,
-    services::contacts::{self, DeleteContacts, OnboardingStep},
+    services::contacts::{self, DeleteContacts, OnboardingStep, intro_lists},
 };
 
 #[derive(Default)]
@@ -98,8 +98,113 @@ pub struct CompleteAllyOnboardingStepInput {
 
 payload!(CompleteAllyOnboardingStepPayload { ally: Ally });
 
+#[derive(InputObject)]
+pub struct CreateIntroListInput {
+    pub network_id: ID,
+    pub name: String,
+}
+
+payload!(CreateIntroListPayload {
+    intro_list: IntroList
+});
+
+#[derive(InputObject)]
+pub struct AddToIntroListInput {
+    pub intro_list_id: ID,
+    pub contact_ids: Vec<ID>,
+}
+
+payload!(AddToIntroListPayload {
+    intro_list: IntroList
+});
+
+#[derive(InputObject)]
+pub struct RemoveFromIntroListInput {
+    pub intro_list_id: ID,
+    pub contact_ids: Vec<ID>,
+}
+
+payload!(RemoveFromIntroListPayload {
+    intro_list: IntroList
+});
+
+/// Contact ids of an input, or the user error of the first that is not one.
+fn contact_ids(ids: &[ID]) -> Result<Vec<uuid::Uuid>, UserError> {
+    ids.iter()
+        .map(|id| GlobalId::parse(NodeKind::Contact, "contactIds", id).map_err(Into::into))
+        .collect()
+}
+
 #[Object]
 impl ContactMutations {
+    /// A new introduction list of the network (network admins).
+    async fn create_intro_list(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateIntroListInput,
+    ) -> async_graphql::Result<CreateIntroListPayload> {
+        let network_id = parse_id!(
+            CreateIntroListPayload,
+            Network,
+            "networkId",
+            input.network_id
+        );
+        let result =
+            intro_lists::create_intro_list(ctx.state(), &ctx.actor(), network_id, &input.name)
+                .await;
+        CreateIntroListPayload::respond(result, |list| CreateIntroListPayload {
+            intro_list: Some(IntroList(list)),
+            user_errors: vec![],
+        })
+    }
+
+    /// Adds contacts shared with the list's network; adding one twice changes nothing.
+    async fn add_to_intro_list(
+        &self,
+        ctx: &Context<'_>,
+        input: AddToIntroListInput,
+    ) -> async_graphql::Result<AddToIntroListPayload> {
+        let list_id = parse_id!(
+            AddToIntroListPayload,
+            IntroList,
+            "introListId",
+            input.intro_list_id
+        );
+        let ids = match contact_ids(&input.contact_ids) {
+            Ok(ids) => ids,
+            Err(error) => return Ok(AddToIntroListPayload::failed(vec![error])),
+        };
+        let result = intro_lists::add_to_intro_list(ctx.state(), &ctx.actor(), list_id, ids).await;
+        AddToIntroListPayload::respond(result, |list| AddToIntroListPayload {
+            intro_list: Some(IntroList(list)),
+            user_errors: vec![],
+        })
+    }
+
+    /// Takes contacts off the list.
+    async fn remove_from_intro_list(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveFromIntroListInput,
+    ) -> async_graphql::Result<RemoveFromIntroListPayload> {
+        let list_id = parse_id!(
+            RemoveFromIntroListPayload,
+            IntroList,
+            "introListId",
+            input.intro_list_id
+        );
+        let ids = match contact_ids(&input.contact_ids) {
+            Ok(ids) => ids,
+            Err(error) => return Ok(RemoveFromIntroListPayload::failed(vec![error])),
+        };
+        let result =
+            intro_lists::remove_from_intro_list(ctx.state(), &ctx.actor(), list_id, ids).await;
+        RemoveFromIntroListPayload::respond(result, |list| RemoveFromIntroListPayload {
+            intro_list: Some(IntroList(list)),
+            user_errors: vec![],
+        })
+    }
+
     /// Imports contacts into your account (you must be an ally somewhere): upserted by
     /// LinkedIn URL, else email; each bad line reported, the others imported.
     async fn import_contacts(

@@ -8,6 +8,7 @@ mod contact;
 mod email;
 mod enums;
 mod greenhouse;
+mod intro_list;
 pub(crate) mod intro_request;
 mod job;
 mod network;
@@ -25,6 +26,7 @@ pub use greenhouse::{
     CompanyGreenhouse, GreenhouseApplication, GreenhouseNoteVisibility, GreenhousePushStatus,
     GreenhouseSource, GreenhouseStage, HiringStatus, IntroRequestGreenhouse,
 };
+pub use intro_list::{IntroList, IntroListEntry};
 pub use intro_request::{
     InboxCounts, InboxSection, IntroDirection, IntroRequest, IntroRequestEvent, IntroStatus,
 };

@@ -4,7 +4,7 @@ use entities::network;
 
 use super::{
     Account, Ally, ApiToken, Company, Contact, EmailMessage, EmailStatus, InboxCounts,
-    InboxSection, IntroDirection, IntroRequest, IntroStatus, Talent, contact_connection,
+    InboxSection, IntroDirection, IntroList, IntroRequest, IntroStatus, Talent, contact_connection,
     greenhouse::ReferralAnalytics,
 };
 use crate::{
@@ -17,7 +17,7 @@ use crate::{
     services::{
         access::NetworkAccess,
         companies,
-        contacts::{ContactFilter, ContactScope},
+        contacts::{ContactFilter, ContactScope, intro_lists},
         emails,
         greenhouse::referrals,
         introductions, networks,
@@ -196,6 +196,39 @@ impl Network {
         let filter = ContactFilter { search, company };
         let scope = ContactScope::Network(self.0.id);
         contact_connection(ctx, scope, filter, first, after, last, before).await
+    }
+
+    /// The network's introduction lists (network admins only; empty for everyone else).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn intro_lists(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<IntroList>> {
+        let page = page_request(first, after, last, before)?;
+        if !self.access(ctx).await?.admin {
+            return Ok(connection(
+                Page::empty(),
+                |l| l.id,
+                IntroList,
+                || Box::pin(async { Ok(0) }),
+            ));
+        }
+        let state = ctx.state().clone();
+        let network_id = self.0.id;
+        let items = intro_lists::lists(&state, network_id, &page).await?;
+        Ok(connection(
+            items,
+            |l| l.id,
+            IntroList,
+            move || {
+                let state = state.clone();
+                Box::pin(async move { intro_lists::count_lists(&state, network_id).await })
+            },
+        ))
     }
 
     /// Introduction requests the caller may see, newest first.

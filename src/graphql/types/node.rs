@@ -1,7 +1,8 @@
 use async_graphql::{Context, ID, Interface};
 
 use super::{
-    Account, Ally, ApiToken, Company, CompanyAdmin, Contact, IntroRequest, Job, Network, Talent,
+    Account, Ally, ApiToken, Company, CompanyAdmin, Contact, IntroList, IntroRequest, Job, Network,
+    Talent,
 };
 use crate::graphql::{
     context::ContextExt,
@@ -18,6 +19,7 @@ pub enum Node {
     Company(Company),
     CompanyAdmin(CompanyAdmin),
     Contact(Contact),
+    IntroList(IntroList),
     IntroRequest(IntroRequest),
     Job(Job),
     Network(Network),
@@ -113,6 +115,10 @@ pub async fn resolve_node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<O
                 .then_some(Node::Contact(Contact(c)))
             }
             None => None,
+        },
+        NodeKind::IntroList => match loaders.intro_lists.load_one(id).await? {
+            Some(l) if access(l.network_id).await?.admin => Some(Node::IntroList(IntroList(l))),
+            _ => None,
         },
         NodeKind::ApiToken => match loaders.api_tokens.load_one(id).await? {
             Some(t) if access(t.network_id).await?.sees_team() => Some(Node::ApiToken(ApiToken(t))),

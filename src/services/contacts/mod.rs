@@ -7,6 +7,7 @@
 
 mod delete;
 mod import;
+pub mod intro_lists;
 mod sharing;
 mod warm_paths;
 
