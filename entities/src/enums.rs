@@ -142,3 +142,16 @@ pub enum GreenhouseApplicationStatus {
     #[sea_orm(string_value = "CONVERTED")]
     Converted,
 }
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AllyIntroAskStatus {
+    #[sea_orm(string_value = "ASKED")]
+    Asked,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+}

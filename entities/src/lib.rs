@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod ally;
+pub mod ally_intro_ask;
 pub mod api_token;
 pub mod company;
 pub mod company_admin;

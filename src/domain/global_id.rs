@@ -8,6 +8,7 @@ use uuid::Uuid;
 pub enum NodeKind {
     Account,
     Ally,
+    AllyIntroAsk,
     ApiToken,
     Company,
     CompanyAdmin,
@@ -20,9 +21,10 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         Self::Account,
         Self::Ally,
+        Self::AllyIntroAsk,
         Self::ApiToken,
         Self::Company,
         Self::CompanyAdmin,
@@ -38,6 +40,7 @@ impl NodeKind {
         match self {
             Self::Account => "Account",
             Self::Ally => "Ally",
+            Self::AllyIntroAsk => "AllyIntroAsk",
             Self::ApiToken => "ApiToken",
             Self::Company => "Company",
             Self::CompanyAdmin => "CompanyAdmin",

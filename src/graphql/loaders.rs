@@ -4,9 +4,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use entities::{
-    account, ally, api_token, company, company_admin, contact, greenhouse_application,
-    greenhouse_connection, greenhouse_push, intro_list, intro_request, intro_request_event, job,
-    network, talent,
+    account, ally, ally_intro_ask, api_token, company, company_admin, contact,
+    greenhouse_application, greenhouse_connection, greenhouse_push, intro_list, intro_request,
+    intro_request_event, job, network, talent,
 };
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter};
 use uuid::Uuid;
@@ -79,6 +79,7 @@ macro_rules! identified {
 identified!(
     account,
     ally,
+    ally_intro_ask,
     api_token,
     company,
     company_admin,
@@ -172,6 +173,9 @@ pub struct Loaders {
     pub job_pages: Arc<BatchLoader<JobsKey, Page<job::Model>>>,
     pub contacts: Arc<BatchLoader<Uuid, contact::Model>>,
     pub intro_lists: Arc<BatchLoader<Uuid, intro_list::Model>>,
+    pub ally_intro_asks: Arc<BatchLoader<Uuid, ally_intro_ask::Model>>,
+    /// Every ask about each contact (callers keep those the actor may see).
+    pub asks_by_contact: Arc<BatchLoader<Uuid, Vec<ally_intro_ask::Model>>>,
     /// The allies who share each owner's contacts (by owner account).
     pub sharing_allies: Arc<BatchLoader<Uuid, Vec<ally::Model>>>,
     /// How many contacts each owner (an ally's account) has.
@@ -303,6 +307,10 @@ impl Loaders {
             })),
             contacts: Arc::new(by_id::<contact::Entity>(state)),
             intro_lists: Arc::new(by_id::<intro_list::Entity>(state)),
+            ally_intro_asks: Arc::new(by_id::<ally_intro_ask::Entity>(state)),
+            asks_by_contact: Arc::new(grouped(state, |state, contacts| {
+                Box::pin(async move { contacts::asks::asks_of_contacts(&state, &contacts).await })
+            })),
             sharing_allies: Arc::new(grouped(state, |state, owners| {
                 Box::pin(async move { contacts::sharing_allies_of(&state, &owners).await })
             })),

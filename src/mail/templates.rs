@@ -315,6 +315,71 @@ pub fn password_reset(account: &AccountLink<'_>) -> Email {
     }
 }
 
+/// An ask to an ally for an introduction, as its emails show it.
+pub struct AllyAsk<'a> {
+    pub network_id: uuid::Uuid,
+    pub network: &'a str,
+    pub ally_name: &'a str,
+    pub asker_name: Option<&'a str>,
+    /// The contact, with their position and company when known.
+    pub contact: &'a str,
+    /// The talent or company the introduction is for.
+    pub for_whom: Option<&'a str>,
+    pub message: &'a str,
+    pub link: &'a str,
+}
+
+/// To the ally: would they introduce one of their contacts?
+pub fn ally_intro_ask(ask: &AllyAsk<'_>, to: Mailbox) -> Email {
+    let subject = format!("{}: would you introduce {}?", ask.network, ask.contact);
+    Email {
+        kind: "ally_intro_ask",
+        network_id: Some(ask.network_id),
+        to: vec![to],
+        cc: vec![],
+        bcc: vec![],
+        text: render(&TextPart::AllyIntroAsk { ask }),
+        html: render(&HtmlPart::AllyIntroAsk {
+            title: &subject,
+            ask,
+        }),
+        subject,
+    }
+}
+
+/// To the admin who asked: the ally's answer.
+pub fn ally_intro_answered(
+    ask: &AllyAsk<'_>,
+    accepted: bool,
+    note: Option<&str>,
+    to: Mailbox,
+) -> Email {
+    let subject = if accepted {
+        format!("{} will introduce {}", ask.ally_name, ask.contact)
+    } else {
+        format!("{} declined to introduce {}", ask.ally_name, ask.contact)
+    };
+    Email {
+        kind: "ally_intro_answered",
+        network_id: Some(ask.network_id),
+        to: vec![to],
+        cc: vec![],
+        bcc: vec![],
+        text: render(&TextPart::AllyIntroAnswered {
+            ask,
+            accepted,
+            note,
+        }),
+        html: render(&HtmlPart::AllyIntroAnswered {
+            title: &subject,
+            ask,
+            accepted,
+            note,
+        }),
+        subject,
+    }
+}
+
 /// The plain-text part of each email: `.txt` templates, nothing escaped.
 #[derive(Template)]
 enum TextPart<'a> {
@@ -354,6 +419,14 @@ enum TextPart<'a> {
     },
     #[template(path = "email/password_reset.txt")]
     PasswordReset { account: &'a AccountLink<'a> },
+    #[template(path = "email/ally_intro_ask.txt")]
+    AllyIntroAsk { ask: &'a AllyAsk<'a> },
+    #[template(path = "email/ally_intro_answered.txt")]
+    AllyIntroAnswered {
+        ask: &'a AllyAsk<'a>,
+        accepted: bool,
+        note: Option<&'a str>,
+    },
 }
 
 /// The HTML part of each email: `.html` templates in `email/layout.html`, every value
@@ -415,6 +488,18 @@ enum HtmlPart<'a> {
     PasswordReset {
         title: &'a str,
         account: &'a AccountLink<'a>,
+    },
+    #[template(path = "email/ally_intro_ask.html")]
+    AllyIntroAsk {
+        title: &'a str,
+        ask: &'a AllyAsk<'a>,
+    },
+    #[template(path = "email/ally_intro_answered.html")]
+    AllyIntroAnswered {
+        title: &'a str,
+        ask: &'a AllyAsk<'a>,
+        accepted: bool,
+        note: Option<&'a str>,
     },
 }
 

@@ -14,7 +14,8 @@ with_backends!(
     import_counts_errors_and_both_forms,
     a_contact_is_seen_by_its_owner_and_sharing_networks_only,
     warm_paths_match_company_name_or_domain,
-    intro_lists_gather_shared_contacts
+    intro_lists_gather_shared_contacts,
+    asking_an_ally_for_an_introduction
 );
 
 /// LinkedIn's export as it comes: BOM, the "Notes:" preamble, quoted fields with commas
@@ -619,4 +620,187 @@ async fn intro_lists_gather_shared_contacts(backend: Backend) {
         list_entries(&app, &a.admin_token, &list).await["entries"]["totalCount"],
         1
     );
+}
+
+const ASK: &str = "mutation($c: ID!, $m: String!, $t: ID, $co: ID) { askAllyForIntro(input: {contactId: $c, message: $m, talentId: $t, companyId: $co}) { allyIntroAsk { id status message contact { name } ally { name } askedBy { email } talent { name } } userErrors { field code message } } }";
+const ANSWER: &str = "mutation($a: ID!, $ok: Boolean!, $note: String) { answerAllyIntroAsk(input: {askId: $a, accept: $ok, note: $note}) { allyIntroAsk { status note answeredAt } userErrors { field code } } }";
+
+async fn asking_an_ally_for_an_introduction(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.network("Alpha").await;
+    let b = app.network("Beta").await;
+    let ally = ally_of_both(&app, &a, &b).await;
+    import_csv(&app, &ally.token, CONNECTIONS_CSV).await;
+    set_sharing(&app, &ally.token, &a, true).await;
+    let ann = network_contacts(&app, &a.admin_token, &a, "").await["nodes"][0]["id"].clone();
+    let (tess, tess_token) = add_talent(&app, &a, "Tess", "tess@talent.test", true).await;
+    let acme = create_company(&app, &a, "Acme").await;
+
+    let message = "<b>Tess</b> & co would love to meet Ann.\nCould you?";
+    let asked = app
+        .mutate(
+            Some(&a.admin_token),
+            "askAllyForIntro",
+            ASK,
+            json!({ "c": ann, "m": message, "t": tess }),
+        )
+        .await;
+    assert_eq!(asked["userErrors"], json!([]), "{asked}");
+    let ask = &asked["allyIntroAsk"];
+    assert_eq!(ask["status"], "ASKED");
+    assert_eq!(ask["ally"]["name"], "Alex Ally");
+    assert_eq!(ask["talent"]["name"], "Tess");
+    assert_eq!(ask["askedBy"]["email"], a.admin_email.as_str());
+    let ask_id = ask["id"].as_str().unwrap().to_owned();
+
+    // The ally's email: the contact, who it is for, the message (escaped in HTML), a link.
+    let email = app.email_to("alex@ally.test").await;
+    assert!(
+        email
+            .subject
+            .starts_with("Alpha: would you introduce Ann Lee"),
+        "{}",
+        email.subject
+    );
+    assert!(email.text.replace("\r\n", "\n").contains(message), "{}", email.text);
+    assert!(email.text.contains("to Tess"), "{}", email.text);
+    assert!(
+        email
+            .text
+            .contains(&format!("http://app.test/ally-intro-asks/{ask_id}"))
+    );
+    assert!(
+        email.html.contains("&lt;b&gt;Tess&lt;/b&gt; &amp; co"),
+        "{}",
+        email.html
+    );
+    assert!(!email.html.contains("<b>Tess"));
+
+    // One open ask per contact and subject; another subject is another ask.
+    let twice = app
+        .mutate(
+            Some(&a.admin_token),
+            "askAllyForIntro",
+            ASK,
+            json!({ "c": ann, "m": "again", "t": tess }),
+        )
+        .await;
+    assert_eq!(user_error(&twice).as_deref(), Some("DUPLICATE"), "{twice}");
+    let for_acme = app
+        .mutate(
+            Some(&a.admin_token),
+            "askAllyForIntro",
+            ASK,
+            json!({ "c": ann, "m": "For Acme", "co": acme }),
+        )
+        .await;
+    assert_eq!(for_acme["userErrors"], json!([]), "{for_acme}");
+    // Not shared with B: B's admin cannot ask (nor see the ask).
+    let from_b = app
+        .mutate(
+            Some(&b.admin_token),
+            "askAllyForIntro",
+            ASK,
+            json!({ "c": ann, "m": "hi" }),
+        )
+        .await;
+    assert_eq!(user_error(&from_b).as_deref(), Some("NOT_FOUND"));
+    let node = |token: String| {
+        let app = &app;
+        let id = ask_id.clone();
+        async move {
+            app.gql(
+                Some(&token),
+                "query($id: ID!) { node(id: $id) { ... on AllyIntroAsk { status } } }",
+                json!({ "id": id }),
+            )
+            .await["data"]["node"]
+                .clone()
+        }
+    };
+    assert!(node(b.admin_token.clone()).await.is_null());
+    assert!(node(tess_token.clone()).await.is_null());
+    assert_eq!(node(ally.token.clone()).await["status"], "ASKED");
+
+    // Only the ally answers.
+    let by_admin = app
+        .gql(
+            Some(&a.admin_token),
+            ANSWER,
+            json!({ "a": ask_id, "ok": true }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&by_admin).as_deref(),
+        Some("FORBIDDEN"),
+        "{by_admin}"
+    );
+    let by_talent = app
+        .mutate(
+            Some(&tess_token),
+            "answerAllyIntroAsk",
+            ANSWER,
+            json!({ "a": ask_id, "ok": true }),
+        )
+        .await;
+    assert_eq!(user_error(&by_talent).as_deref(), Some("NOT_FOUND"));
+    let answered = app
+        .mutate(
+            Some(&ally.token),
+            "answerAllyIntroAsk",
+            ANSWER,
+            json!({ "a": ask_id, "ok": true, "note": "Happy to <3" }),
+        )
+        .await;
+    assert_eq!(answered["allyIntroAsk"]["status"], "ACCEPTED", "{answered}");
+    assert!(answered["allyIntroAsk"]["answeredAt"].is_string());
+    let again = app
+        .mutate(
+            Some(&ally.token),
+            "answerAllyIntroAsk",
+            ANSWER,
+            json!({ "a": ask_id, "ok": false }),
+        )
+        .await;
+    assert_eq!(user_error(&again).as_deref(), Some("INVALID_STATE"));
+    // The admin who asked hears back.
+    let back = app.email_to(&a.admin_email).await;
+    assert!(
+        back.subject.starts_with("Alex Ally will introduce Ann Lee"),
+        "{}",
+        back.subject
+    );
+    assert!(back.text.contains("Happy to <3"));
+    assert!(back.html.contains("Happy to &lt;3"));
+    // Once answered, the same introduction may be asked again.
+    let reasked = app
+        .mutate(
+            Some(&a.admin_token),
+            "askAllyForIntro",
+            ASK,
+            json!({ "c": ann, "m": "One more", "t": tess }),
+        )
+        .await;
+    assert_eq!(reasked["userErrors"], json!([]), "{reasked}");
+
+    // The ally's asks, by status; the list entry shows the contact's asks.
+    let asks = app
+        .gql(
+            Some(&ally.token),
+            "query($id: ID!) { node(id: $id) { ... on Ally { all: introAsks { totalCount } open: introAsks(status: [ASKED]) { totalCount nodes { message } } } } }",
+            json!({ "id": ally.ally_in_a }),
+        )
+        .await;
+    assert_eq!(asks["data"]["node"]["all"]["totalCount"], 3, "{asks}");
+    assert_eq!(asks["data"]["node"]["open"]["totalCount"], 2);
+    let list = app
+        .mutate(Some(&a.admin_token), "createIntroList", "mutation($n: ID!) { createIntroList(input: {networkId: $n, name: \"Asks\"}) { introList { id } } }", json!({ "n": a.id }))
+        .await["introList"]["id"]
+        .clone();
+    let entries = app
+        .mutate(Some(&a.admin_token), "addToIntroList", "mutation($l: ID!, $c: [ID!]!) { addToIntroList(input: {introListId: $l, contactIds: $c}) { introList { entries { nodes { asks { status message } } } } } }", json!({ "l": list, "c": [ann] }))
+        .await;
+    let entry_asks = &entries["introList"]["entries"]["nodes"][0]["asks"];
+    assert_eq!(entry_asks.as_array().unwrap().len(), 3, "{entries}");
+    assert_eq!(entry_asks[0]["status"], "ACCEPTED");
 }

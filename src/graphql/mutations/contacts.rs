@@ -7,10 +7,14 @@ use crate::{
         context::ContextExt,
         errors::{Payload, UserError},
         ids::{GlobalId, NodeKind},
-        types::{Ally, Date, IntroList},
+        types::{Ally, AllyIntroAsk, Date, IntroList},
     },
     payload,
-    services::contacts::{self, DeleteContacts, OnboardingStep, intro_lists},
+    services::contacts::{
+        self, DeleteContacts, OnboardingStep,
+        asks::{self, AskAllyForIntro},
+        intro_lists,
+    },
 };
 
 #[derive(Default)]
@@ -135,8 +139,105 @@ fn contact_ids(ids: &[ID]) -> Result<Vec<uuid::Uuid>, UserError> {
         .collect()
 }
 
+#[derive(InputObject)]
+pub struct AskAllyForIntroInput {
+    pub contact_id: ID,
+    pub message: String,
+    /// The talent the introduction is for…
+    pub talent_id: Option<ID>,
+    /// …or the company.
+    pub company_id: Option<ID>,
+    /// Needed only when the contact is shared with several networks you administer and
+    /// neither a talent nor a company says which.
+    pub network_id: Option<ID>,
+}
+
+payload!(AskAllyForIntroPayload {
+    ally_intro_ask: AllyIntroAsk
+});
+
+#[derive(InputObject)]
+pub struct AnswerAllyIntroAskInput {
+    pub ask_id: ID,
+    pub accept: bool,
+    pub note: Option<String>,
+}
+
+payload!(AnswerAllyIntroAskPayload {
+    ally_intro_ask: AllyIntroAsk
+});
+
 #[Object]
 impl ContactMutations {
+    /// Asks the ally who shares a contact to introduce them (network admins); the ally is
+    /// emailed. One open ask per contact and talent (or company, or neither): `DUPLICATE`.
+    async fn ask_ally_for_intro(
+        &self,
+        ctx: &Context<'_>,
+        input: AskAllyForIntroInput,
+    ) -> async_graphql::Result<AskAllyForIntroPayload> {
+        let contact_id = parse_id!(
+            AskAllyForIntroPayload,
+            Contact,
+            "contactId",
+            input.contact_id
+        );
+        let talent_id = match &input.talent_id {
+            Some(id) => Some(parse_id!(AskAllyForIntroPayload, Talent, "talentId", id)),
+            None => None,
+        };
+        let company_id = match &input.company_id {
+            Some(id) => Some(parse_id!(AskAllyForIntroPayload, Company, "companyId", id)),
+            None => None,
+        };
+        let network_id = match &input.network_id {
+            Some(id) => Some(parse_id!(AskAllyForIntroPayload, Network, "networkId", id)),
+            None => None,
+        };
+        let result = asks::ask_ally_for_intro(
+            ctx.state(),
+            &ctx.actor(),
+            AskAllyForIntro {
+                contact_id,
+                network_id,
+                message: &input.message,
+                talent_id,
+                company_id,
+            },
+        )
+        .await;
+        AskAllyForIntroPayload::respond(result, |ask| AskAllyForIntroPayload {
+            ally_intro_ask: Some(AllyIntroAsk(ask)),
+            user_errors: vec![],
+        })
+    }
+
+    /// The ally answers an ask (only they may); the admin who asked is emailed.
+    async fn answer_ally_intro_ask(
+        &self,
+        ctx: &Context<'_>,
+        input: AnswerAllyIntroAskInput,
+    ) -> async_graphql::Result<AnswerAllyIntroAskPayload> {
+        let ask_id = parse_id!(
+            AnswerAllyIntroAskPayload,
+            AllyIntroAsk,
+            "askId",
+            input.ask_id
+        );
+        let result = asks::answer_ally_intro_ask(
+            ctx.state(),
+            &ctx.actor(),
+            ask_id,
+            input.accept,
+            input.note.as_deref(),
+        )
+        .await;
+        AnswerAllyIntroAskPayload::respond(result, |ask| AnswerAllyIntroAskPayload {
+            ally_intro_ask: Some(AllyIntroAsk(ask)),
+            user_errors: vec![],
+        })
+    }
+
     /// A new introduction list of the network (network admins).
     async fn create_intro_list(
         &self,

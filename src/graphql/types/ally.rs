@@ -1,15 +1,15 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use entities::ally;
 
-use super::{AllyStatus, Contact, Network, contact_connection};
+use super::{AllyIntroAsk, AllyIntroAskStatus, AllyStatus, Contact, Network, contact_connection};
 use crate::{
     graphql::{
-        connection::{ListConnection, connection},
+        connection::{ListConnection, connection, page_request},
         context::ContextExt,
         ids::{GlobalId, NodeKind},
     },
     services::{
-        contacts::{ContactFilter, ContactScope},
+        contacts::{ContactFilter, ContactScope, asks},
         pagination::Page,
     },
 };
@@ -130,6 +130,58 @@ impl Ally {
             company: None,
         };
         contact_connection(ctx, scope, filter, first, after, last, before).await
+    }
+
+    /// Asks to this ally for introductions, newest first: for the ally themself and the
+    /// network's admins; nothing for anyone else.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn intro_asks(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<AllyIntroAskStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ListConnection<AllyIntroAsk>> {
+        let page = page_request(first, after, last, before)?;
+        let actor = ctx.actor();
+        let mine = self.0.account_id.is_some() && actor.account_id() == self.0.account_id;
+        // The network's admins see them while the ally shares: the asks are about the
+        // ally's contacts, which the network stops seeing when they stop sharing.
+        let shared = crate::services::contacts::shared_by(&self.0).is_some();
+        if !mine
+            && !(shared
+                && actor
+                    .access(&ctx.state().db, self.0.network_id)
+                    .await?
+                    .admin)
+        {
+            return Ok(connection(
+                Page::empty(),
+                |a| a.id,
+                AllyIntroAsk,
+                || Box::pin(async { Ok(0) }),
+            ));
+        }
+        let statuses: Vec<entities::enums::AllyIntroAskStatus> = status
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let state = ctx.state().clone();
+        let ally_id = self.0.id;
+        let items = asks::asks_of_ally(&state, ally_id, &statuses, &page).await?;
+        Ok(connection(
+            items,
+            |a| a.id,
+            AllyIntroAsk,
+            move || {
+                let (state, statuses) = (state.clone(), statuses.clone());
+                Box::pin(async move { asks::count_asks_of_ally(&state, ally_id, &statuses).await })
+            },
+        ))
     }
 
     async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Network>> {

@@ -37,3 +37,11 @@ impl From<TeamRole> for crate::services::networks::TeamRole {
         }
     }
 }
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entities::enums::AllyIntroAskStatus")]
+pub enum AllyIntroAskStatus {
+    Asked,
+    Accepted,
+    Declined,
+}

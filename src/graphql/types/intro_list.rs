@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::{intro_list, intro_list_entry};
 
-use super::{Contact, Network};
+use super::{AllyIntroAsk, Contact, Network};
 use crate::{
     graphql::{
         connection::{ListConnection, connection, page_request},
@@ -82,5 +82,22 @@ impl IntroListEntry {
 
     async fn added_at(&self) -> DateTime<Utc> {
         self.0.added_at
+    }
+
+    /// Asks to allies about this contact, oldest first.
+    async fn asks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AllyIntroAsk>> {
+        let asks = ctx
+            .loaders()
+            .asks_by_contact
+            .load_one(self.0.contact_id)
+            .await?
+            .unwrap_or_default();
+        let mut visible = Vec::with_capacity(asks.len());
+        for ask in asks {
+            if AllyIntroAsk::visible(ctx, &ask).await? {
+                visible.push(AllyIntroAsk(ask));
+            }
+        }
+        Ok(visible)
     }
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod ally;
+mod ally_intro_ask;
 mod company;
 mod contact;
 mod email;
@@ -18,6 +19,7 @@ mod viewer;
 
 pub use account::{Account, ApiToken};
 pub use ally::Ally;
+pub use ally_intro_ask::AllyIntroAsk;
 pub use company::{Company, CompanyAdmin};
 pub use contact::{Contact, Date, WarmPath, contact_connection};
 pub use email::{EmailMessage, EmailStatus};

@@ -1,8 +1,8 @@
 use async_graphql::{Context, ID, Interface};
 
 use super::{
-    Account, Ally, ApiToken, Company, CompanyAdmin, Contact, IntroList, IntroRequest, Job, Network,
-    Talent,
+    Account, Ally, AllyIntroAsk, ApiToken, Company, CompanyAdmin, Contact, IntroList, IntroRequest,
+    Job, Network, Talent,
 };
 use crate::graphql::{
     context::ContextExt,
@@ -15,6 +15,7 @@ use crate::graphql::{
 pub enum Node {
     Account(Account),
     Ally(Ally),
+    AllyIntroAsk(AllyIntroAsk),
     ApiToken(ApiToken),
     Company(Company),
     CompanyAdmin(CompanyAdmin),
@@ -115,6 +116,12 @@ pub async fn resolve_node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<O
                 .then_some(Node::Contact(Contact(c)))
             }
             None => None,
+        },
+        NodeKind::AllyIntroAsk => match loaders.ally_intro_asks.load_one(id).await? {
+            Some(a) if AllyIntroAsk::visible(ctx, &a).await? => {
+                Some(Node::AllyIntroAsk(AllyIntroAsk(a)))
+            }
+            _ => None,
         },
         NodeKind::IntroList => match loaders.intro_lists.load_one(id).await? {
             Some(l) if access(l.network_id).await?.admin => Some(Node::IntroList(IntroList(l))),

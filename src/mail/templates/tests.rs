@@ -333,3 +333,48 @@ fn account_email_snapshots() {
     assert!(email.text.contains(hostile), "{}", email.text);
     assert_email("hostile_account_exists", &email);
 }
+
+#[test]
+fn ally_ask_snapshots() {
+    let ask = |message: &'static str| AllyAsk {
+        network_id: NETWORK_ID,
+        network: "Northwind Talent",
+        ally_name: "Alex Ally",
+        asker_name: Some("Nora Admin"),
+        contact: "Ann Lee (Head of Platform at Acme)",
+        for_whom: Some("Dana Diaz"),
+        message,
+        link: "http://app.test/ally-intro-asks/QWxseUludHJvQXNrOjAxOTA",
+    };
+    assert_email(
+        "ally_intro_ask",
+        &ally_intro_ask(
+            &ask("Dana would be great for Acme's platform team.\nCould you connect them?"),
+            mailbox("Alex Ally <alex@ally.example>"),
+        ),
+    );
+    assert_email(
+        "ally_intro_answered",
+        &ally_intro_answered(
+            &ask("Dana would be great for Acme's platform team."),
+            true,
+            Some("Happy to, I'll email Ann today."),
+            mailbox("Nora Admin <nora@northwind.example>"),
+        ),
+    );
+    let hostile = "<script>alert(\"x\")</script> & 'co'";
+    let email = ally_intro_ask(
+        &AllyAsk {
+            ally_name: hostile,
+            asker_name: Some(hostile),
+            contact: hostile,
+            for_whom: Some(hostile),
+            message: hostile,
+            ..ask("")
+        },
+        mailbox("alex@ally.example"),
+    );
+    assert!(!email.html.contains("<script"), "{}", email.html);
+    assert!(email.html.contains("&lt;script&gt;"), "{}", email.html);
+    assert!(email.text.contains(hostile));
+}

@@ -5,6 +5,7 @@
 //! is an ally who shares now. Lists put the rule in SQL (a sub-select of those allies);
 //! single contacts check it against the same allies, loaded by owner.
 
+pub mod asks;
 mod delete;
 mod import;
 pub mod intro_lists;
