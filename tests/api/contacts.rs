@@ -662,7 +662,11 @@ async fn asking_an_ally_for_an_introduction(backend: Backend) {
         "{}",
         email.subject
     );
-    assert!(email.text.replace("\r\n", "\n").contains(message), "{}", email.text);
+    assert!(
+        email.text.replace("\r\n", "\n").contains(message),
+        "{}",
+        email.text
+    );
     assert!(email.text.contains("to Tess"), "{}", email.text);
     assert!(
         email

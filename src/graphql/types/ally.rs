@@ -151,13 +151,12 @@ impl Ally {
         // The network's admins see them while the ally shares: the asks are about the
         // ally's contacts, which the network stops seeing when they stop sharing.
         let shared = crate::services::contacts::shared_by(&self.0).is_some();
-        if !mine
-            && !(shared
-                && actor
-                    .access(&ctx.state().db, self.0.network_id)
-                    .await?
-                    .admin)
-        {
+        let admin_while_shared = shared
+            && actor
+                .access(&ctx.state().db, self.0.network_id)
+                .await?
+                .admin;
+        if !mine && !admin_while_shared {
             return Ok(connection(
                 Page::empty(),
                 |a| a.id,
