@@ -154,9 +154,18 @@ async fn fixture(dir: &Path) -> Fixture {
         .as_str()
         .unwrap()
         .to_owned();
-    let talent = server.gql(None, "mutation($s: String!, $p: String!) { signUpTalent(input: {networkSlug: $s, name: \"Vera\", email: \"vera@bench.test\", password: $p}) { token talent { id } } }", json!({ "s": slug, "p": PASSWORD })).await;
-    let talent_token = talent["signUpTalent"]["token"].as_str().unwrap().to_owned();
-    let talent_id = talent["signUpTalent"]["talent"]["id"]
+    server.gql(None, "mutation($s: String!, $p: String!) { signUpTalent(input: {networkSlug: $s, name: \"Vera\", email: \"vera@bench.test\", password: $p}) { email } }", json!({ "s": slug, "p": PASSWORD })).await;
+    // The sign-up is confirmed through the link emailed to the address (`./mail`).
+    let token = confirmation_token(&dir.join("mail")).await;
+    let talent = server
+        .gql(
+            None,
+            "mutation($t: String!) { verifyEmail(input: {token: $t}) { token talent { id } } }",
+            json!({ "t": token }),
+        )
+        .await;
+    let talent_token = talent["verifyEmail"]["token"].as_str().unwrap().to_owned();
+    let talent_id = talent["verifyEmail"]["talent"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -167,6 +176,23 @@ async fn fixture(dir: &Path) -> Fixture {
         network_id,
         company_id,
     }
+}
+
+/// The token of the sign-up confirmation link, from the email in `mail_dir`.
+async fn confirmation_token(mail_dir: &Path) -> String {
+    let pattern = regex::Regex::new(r"/verify-email/(igv_[A-Za-z0-9_-]+)").unwrap();
+    for _ in 0..100 {
+        for entry in std::fs::read_dir(mail_dir).into_iter().flatten().flatten() {
+            let raw = std::fs::read(entry.path()).unwrap();
+            let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            let text = message.body_text(0).unwrap_or_default();
+            if let Some(found) = pattern.captures(&text) {
+                return found[1].to_owned();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no confirmation email in {}", mail_dir.display());
 }
 
 /// One idle subscriber: reports the instant each event arrives.

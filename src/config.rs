@@ -218,7 +218,8 @@ pub struct LimitsConfig {
     #[arg(long, env = "GRAPHQL_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
 
-    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    /// Room for LinkedIn's largest export (30,000 connections, about 3 MB) in `importContacts`.
+    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
     /// One HTTP request, a batch as a whole, or one operation over WebSocket.
@@ -254,7 +255,7 @@ impl Default for LimitsConfig {
             max_fields: 500,
             max_tokens: 10_000,
             max_batch: 10,
-            max_body_bytes: 1024 * 1024,
+            max_body_bytes: 8 * 1024 * 1024,
             request_timeout: Duration::from_secs(15),
             sign_in_max_failures_per_account: 50,
             sign_in_max_failures_per_client: 300,

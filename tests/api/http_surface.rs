@@ -184,7 +184,7 @@ async fn limits_refuse_abusive_requests(app: TestApp) {
         let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
         let head = format!(
             "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            2 * 1024 * 1024
+            app.config.limits.max_body_bytes + 1
         );
         socket.write_all(head.as_bytes()).await.unwrap();
         let mut line = String::new();
