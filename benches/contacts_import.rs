@@ -30,6 +30,7 @@ impl Server {
             .args(["serve", "--bind", "127.0.0.1:0"])
             .current_dir(dir)
             .env("DATABASE_URL", database_url)
+            .env("INTROGATE_SECRET_KEY", secret_key())
             .env("RUST_LOG", "warn")
             .env_remove("SMTP_URL")
             .stdin(Stdio::null())
@@ -64,6 +65,12 @@ impl Server {
     }
 }
 
+/// The server's key (PostgreSQL requires one): 64 hex characters, the same for the run.
+fn secret_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| hex::encode(rand::random::<[u8; 32]>()))
+}
+
 /// A signed-in ally of a new network.
 async fn ally(dir: &Path, database_url: &str) -> (Server, String) {
     let output = std::process::Command::new(BIN)
@@ -76,6 +83,7 @@ async fn ally(dir: &Path, database_url: &str) -> (Server, String) {
         ])
         .current_dir(dir)
         .env("DATABASE_URL", database_url)
+        .env("INTROGATE_SECRET_KEY", secret_key())
         .output()
         .unwrap();
     assert!(
