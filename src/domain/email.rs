@@ -34,6 +34,17 @@ impl EmailAddress {
         self.as_str().to_lowercase()
     }
 
+    /// The address with a display name, as an email's recipient.
+    pub fn mailbox(&self, name: &str) -> lettre::message::Mailbox {
+        lettre::message::Mailbox::new(Some(name.to_owned()), self.address.clone())
+    }
+
+    /// An address read back from the database (parsed when it was stored): failing here
+    /// is a fault, not the user's input.
+    pub fn stored(text: &str) -> anyhow::Result<Self> {
+        Self::parse(text).map_err(|e| anyhow::anyhow!("stored email address: {e}"))
+    }
+
     pub fn address(&self) -> &lettre::Address {
         &self.address
     }

@@ -5,7 +5,6 @@
 
 use chrono::Duration;
 use entities::{account, password_reset, session};
-use lettre::message::Mailbox;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
@@ -50,11 +49,9 @@ pub async fn request(state: &AppState, email: &str) -> ServiceResult<EmailAddres
         }
         .insert(tx.db())
         .await?;
-        let address = EmailAddress::parse(&account.email)
-            .map_err(|e| anyhow::anyhow!("stored account email: {e}"))?;
         let link = state.app_url.link(&format!("reset-password/{SECRET_MARK}"));
         let email = templates::password_reset(&templates::AccountLink {
-            to: Mailbox::new(Some(account.name.clone()), address.address().clone()),
+            to: EmailAddress::stored(&account.email)?.mailbox(&account.name),
             name: &account.name,
             link: &link,
             expires_in: "1 hour",

@@ -11,7 +11,6 @@
 
 use chrono::Duration;
 use entities::{account, email_verification, network, talent};
-use lettre::message::Mailbox;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
@@ -115,7 +114,7 @@ pub async fn sign_up_talent(
             network.id,
             &network.name,
             &templates::AccountLink {
-                to: mailbox(&account.name, &account.email)?,
+                to: EmailAddress::stored(&account.email)?.mailbox(&account.name),
                 name: &account.name,
                 link: &link,
                 expires_in: "24 hours",
@@ -125,7 +124,7 @@ pub async fn sign_up_talent(
             network.id,
             &network.name,
             &templates::AccountLink {
-                to: Mailbox::new(Some(name.as_str().to_owned()), email.address().clone()),
+                to: email.mailbox(name.as_str()),
                 name: name.as_str(),
                 link: &link,
                 expires_in: "24 hours",
@@ -256,12 +255,4 @@ async fn join_as_talent(
         verified: false,
     };
     talent_service::insert(db, tx.state(), profile, "already in the network's talent").await
-}
-
-fn mailbox(name: &str, email: &str) -> ServiceResult<Mailbox> {
-    let address = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("stored email: {e}"))?;
-    Ok(Mailbox::new(
-        Some(name.to_owned()),
-        address.address().clone(),
-    ))
 }
