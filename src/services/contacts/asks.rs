@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use entities::{
     account, ally, ally_intro_ask, company, contact, enums::AllyIntroAskStatus, network, talent,
 };
-use lettre::message::Mailbox;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, sea_query::Expr,
 };
@@ -80,7 +79,10 @@ pub async fn ask_ally_for_intro(
     if message.trim().is_empty() {
         return Err(UserError::invalid("message", "say what you ask of the ally").into());
     }
-    let db = state.db.read();
+    // Decided from the rows as this transaction sees them: an ally who stops sharing
+    // meanwhile is not asked about a contact the network no longer sees.
+    let tx = Tx::begin(state).await?;
+    let db = tx.db();
     let contact = contact::Entity::find_by_id(input.contact_id)
         .one(db)
         .await?
@@ -150,8 +152,6 @@ pub async fn ask_ally_for_intro(
         .await?
         .ok_or_else(|| anyhow::anyhow!("ally {} has no network", ally.id))?;
     let asker = account::Entity::find_by_id(account_id).one(db).await?;
-
-    let tx = Tx::begin(state).await?;
     let now = tx.now();
     let inserted = ally_intro_ask::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -200,7 +200,7 @@ pub async fn ask_ally_for_intro(
             message: &ask.message,
             link: &link,
         },
-        mailbox(&ally.name, &ally.email)?,
+        EmailAddress::stored(&ally.email)?.mailbox(&ally.name),
     );
     tx.queue_email(email).await?;
     tx.commit().await?;
@@ -310,7 +310,7 @@ pub async fn answer_ally_intro_ask(
             },
             accept,
             ask.note.as_deref(),
-            mailbox(&asker.name, &asker.email)?,
+            EmailAddress::stored(&asker.email)?.mailbox(&asker.name),
         );
         tx.queue_email(email).await?;
     }
@@ -332,14 +332,6 @@ fn contact_line(contact: &contact::Model) -> String {
         (Some(role), None) | (None, Some(role)) => format!("{} ({role})", contact.name),
         (None, None) => contact.name.clone(),
     }
-}
-
-fn mailbox(name: &str, email: &str) -> ServiceResult<Mailbox> {
-    let address = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("stored email: {e}"))?;
-    Ok(Mailbox::new(
-        Some(name.to_owned()),
-        address.address().clone(),
-    ))
 }
 
 /// Whether the actor may see an ask: the ally asked, or an admin of the ask's network
