@@ -26,6 +26,9 @@ pub async fn connect(
         .await
         .context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
+    crate::services::recommendations::index_unindexed(&db)
+        .await
+        .context("indexing rows for recommendations")?;
     Ok(db)
 }
 

@@ -21,6 +21,11 @@ pub struct Model {
     pub email_domain: Option<String>,
     pub position: Option<String>,
     pub connected_on: Option<Date>,
+    /// The stemmed words of position and company that recommendations match, `''` for
+    /// none; indexed by the database's full-text index.
+    pub search_terms: Option<String>,
+    /// Who the person is across allies: the LinkedIn URL as compared, else the email key.
+    pub person_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

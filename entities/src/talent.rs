@@ -13,6 +13,8 @@ pub struct Model {
     pub headline: Option<String>,
     pub linkedin_url: Option<String>,
     pub verified: bool,
+    /// The stemmed words of the headline that recommendations match, `''` for none.
+    pub search_terms: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -14,6 +14,7 @@ mod m20261130_000009_account_proofs;
 mod m20261130_000010_contacts;
 mod m20261130_000011_intro_lists;
 mod m20261130_000012_ally_intro_asks;
+mod m20261130_000013_recommendations;
 
 /// A foreign key from `table.column` to `target.id`, removed with its target.
 fn references(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_contacts::Migration),
             Box::new(m20261130_000011_intro_lists::Migration),
             Box::new(m20261130_000012_ally_intro_asks::Migration),
+            Box::new(m20261130_000013_recommendations::Migration),
         ]
     }
 }

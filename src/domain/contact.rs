@@ -139,6 +139,14 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("Connected On `{text}` is not a date like `05 Mar 2024`"))
 }
 
+/// Who a contact is, across the allies who know them: their LinkedIn URL (without case or
+/// trailing slash), else their email's key.
+pub fn person_key(linkedin_url: Option<&str>, email_key: Option<&str>) -> Option<String> {
+    linkedin_url
+        .map(|url| url.trim_end_matches('/').to_lowercase())
+        .or_else(|| email_key.map(str::to_owned))
+}
+
 /// Company names compared "case and spacing aside".
 pub fn company_key(company: &str) -> String {
     company

@@ -3,6 +3,7 @@
 pub mod contact;
 mod email;
 mod global_id;
+pub mod matching;
 mod password;
 mod text;
 mod token;

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod networks;
 pub mod pagination;
 pub mod password_reset;
+pub mod recommendations;
 pub mod sign_up;
 pub mod subscriptions;
 pub mod talent;

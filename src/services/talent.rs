@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::{EmailAddress, LinkedInUrl, LongText, Name},
+    domain::{EmailAddress, LinkedInUrl, LongText, Name, matching::search_terms},
     error::{InputErrors, ServiceError, ServiceResult, UserError, is_unique_violation},
     services::{
         access::{Actor, NetworkAccess},
@@ -114,6 +114,10 @@ pub async fn insert(
     duplicate: &str,
 ) -> ServiceResult<talent::Model> {
     let now = state.now();
+    let headline = profile
+        .headline
+        .map(LongText::into_string)
+        .filter(|h| !h.is_empty());
     let inserted = talent::ActiveModel {
         id: Set(Uuid::now_v7()),
         network_id: Set(profile.network_id),
@@ -121,10 +125,8 @@ pub async fn insert(
         name: Set(profile.name.as_str().to_owned()),
         email: Set(profile.email.as_str().to_owned()),
         email_key: Set(profile.email.key()),
-        headline: Set(profile
-            .headline
-            .map(LongText::into_string)
-            .filter(|h| !h.is_empty())),
+        search_terms: Set(Some(search_terms([headline.as_deref()]))),
+        headline: Set(headline),
         linkedin_url: Set(profile.linkedin_url.map(LinkedInUrl::into_string)),
         verified: Set(profile.verified),
         created_at: Set(now),
@@ -227,7 +229,9 @@ pub async fn update(
         model.email_key = Set(email.key());
     }
     if let Some(headline) = headline {
-        model.headline = Set(Some(headline.into_string()).filter(|h| !h.is_empty()));
+        let headline = Some(headline.into_string()).filter(|h| !h.is_empty());
+        model.search_terms = Set(Some(search_terms([headline.as_deref()])));
+        model.headline = Set(headline);
     }
     if let Some(linkedin) = linkedin {
         model.linkedin_url = Set(linkedin.map(LinkedInUrl::into_string));

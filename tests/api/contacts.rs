@@ -25,7 +25,7 @@ pub const CONNECTIONS_CSV: &str = "\u{feff}Notes:\n\"When exporting your connect
 const CONTACT_FIELDS: &str =
     "id name firstName lastName email linkedinUrl company position connectedOn knownBy { name }";
 
-async fn invite_ally(app: &TestApp, network: &TestNetwork, name: &str, email: &str) -> String {
+pub async fn invite_ally(app: &TestApp, network: &TestNetwork, name: &str, email: &str) -> String {
     let invited = app
         .mutate(Some(&network.admin_token), "inviteTeamMember", "mutation($n: ID!, $name: String!, $e: String!) { inviteTeamMember(input: {networkId: $n, role: ALLY, name: $name, email: $e}) { ally { id } userErrors { code } } }", json!({ "n": network.id, "name": name, "e": email }))
         .await;
@@ -42,7 +42,12 @@ async fn import_csv(app: &TestApp, token: &str, csv: &str) -> Value {
     .await
 }
 
-async fn set_sharing(app: &TestApp, token: &str, network: &TestNetwork, sharing: bool) -> Value {
+pub async fn set_sharing(
+    app: &TestApp,
+    token: &str,
+    network: &TestNetwork,
+    sharing: bool,
+) -> Value {
     app.mutate(
         Some(token),
         "setContactSharing",

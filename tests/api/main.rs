@@ -22,6 +22,7 @@ mod invitations;
 mod js;
 mod n_plus_one;
 mod races;
+mod recommendations;
 mod referrals;
 mod roles;
 mod schema;

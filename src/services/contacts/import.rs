@@ -11,7 +11,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_
 use uuid::Uuid;
 
 use crate::{
-    domain::contact::{ContactFields, ContactRow, LineError, company_key, parse_linkedin_csv},
+    domain::{
+        contact::{
+            ContactFields, ContactRow, LineError, company_key, parse_linkedin_csv, person_key,
+        },
+        matching::search_terms,
+    },
     error::{ServiceError, ServiceResult, UserError},
     services::{access::Actor, tx::Tx},
     state::AppState,
@@ -220,7 +225,7 @@ impl Stored {
 
 /// LinkedIn URLs compare without case and trailing slash.
 fn url_key(url: &str) -> String {
-    url.trim_end_matches('/').to_lowercase()
+    person_key(Some(url), None).unwrap_or_default()
 }
 
 fn new_contact(
@@ -242,6 +247,8 @@ fn new_contact(
         email_domain: None,
         position: None,
         connected_on: None,
+        search_terms: None,
+        person_key: None,
         created_at: now,
         updated_at: now,
     };
@@ -278,6 +285,11 @@ fn merge(model: &contact::Model, row: &ContactRow) -> contact::Model {
     } else {
         name
     };
+    merged.search_terms = Some(search_terms([
+        merged.position.as_deref(),
+        merged.company_name.as_deref(),
+    ]));
+    merged.person_key = person_key(merged.linkedin_url.as_deref(), merged.email_key.as_deref());
     merged
 }
 
@@ -296,6 +308,8 @@ fn active(model: contact::Model) -> contact::ActiveModel {
         email_domain: Set(model.email_domain),
         position: Set(model.position),
         connected_on: Set(model.connected_on),
+        search_terms: Set(model.search_terms),
+        person_key: Set(model.person_key),
         created_at: Set(model.created_at),
         updated_at: Set(model.updated_at),
     }

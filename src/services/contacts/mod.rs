@@ -43,7 +43,7 @@ pub fn shared_by(ally: &ally::Model) -> Option<Uuid> {
 }
 
 /// The allies whose owners' contacts their network sees: accepted, and sharing now.
-fn sharing_allies() -> Condition {
+pub(crate) fn sharing_allies() -> Condition {
     Condition::all()
         .add(ally::Column::SharingContacts.eq(true))
         .add(ally::Column::AccountId.is_not_null())
@@ -67,18 +67,20 @@ pub enum ContactScope {
     SharedBy { network_id: Uuid, owner: Uuid },
 }
 
+/// The accounts whose contacts a network sees now, as a sub-select.
+fn owners(network_id: Uuid) -> sea_orm::sea_query::SelectStatement {
+    ally::Entity::find()
+        .select_only()
+        .column(ally::Column::AccountId)
+        .filter(ally::Column::NetworkId.eq(network_id))
+        .filter(sharing_allies())
+        .into_query()
+}
+
 fn select(
     scope: ContactScope,
     filter: &ContactFilter,
 ) -> ServiceResult<sea_orm::Select<contact::Entity>> {
-    let owners = |network_id: Uuid| {
-        ally::Entity::find()
-            .select_only()
-            .column(ally::Column::AccountId)
-            .filter(ally::Column::NetworkId.eq(network_id))
-            .filter(sharing_allies())
-            .into_query()
-    };
     let mut select = contact::Entity::find();
     select = match scope {
         ContactScope::Owner(owner) => select.filter(contact::Column::OwnerAccountId.eq(owner)),
@@ -131,6 +133,28 @@ pub async fn count(
 pub async fn by_ids(state: &AppState, ids: Vec<Uuid>) -> ServiceResult<Vec<contact::Model>> {
     Ok(contact::Entity::find()
         .filter(contact::Column::Id.is_in(ids))
+        .all(state.db.read())
+        .await?)
+}
+
+/// Which owners sharing with a network have a contact who is one of these people (by
+/// `person_key`): (person key, owner) pairs, in one statement.
+pub async fn owners_knowing(
+    state: &AppState,
+    network_id: Uuid,
+    person_keys: impl IntoIterator<Item = &str>,
+) -> ServiceResult<Vec<(String, Uuid)>> {
+    let keys: Vec<String> = person_keys.into_iter().map(str::to_owned).collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(contact::Entity::find()
+        .select_only()
+        .column(contact::Column::PersonKey)
+        .column(contact::Column::OwnerAccountId)
+        .filter(contact::Column::PersonKey.is_in(keys))
+        .filter(contact::Column::OwnerAccountId.in_subquery(owners(network_id)))
+        .into_tuple()
         .all(state.db.read())
         .await?)
 }

@@ -1,0 +1,287 @@
+//! `Job.recommendations` (SPEC §7.1): the network's talent, by headline, and the contacts
+//! its allies share with it, by position and company, ranked against the job's title and
+//! department by the rule of [`crate::domain::matching`].
+//!
+//! The database's full-text index finds the candidates, never a scan: for each kind, one
+//! statement asks how many candidates each score tier has (each count stops early), and a
+//! second reads the candidates of the tiers down to the first with enough, at most
+//! [`TIER_ROWS`] per tier. Scores are then computed by the same rule that wrote the
+//! index. So the cost depends on how many candidates are read, not on how many contacts
+//! exist; the statements are the same whatever the data. If more than [`TIER_ROWS`]
+//! candidates tie at the cut, the tie-breaks order the ones read.
+
+mod search;
+mod search_index;
+
+use std::collections::{HashMap, HashSet};
+
+use entities::{ally, contact, enums::JobStatus, job, talent};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+pub use search_index::index_unindexed;
+
+use self::search::{Hit, Source};
+use crate::{
+    domain::{contact::person_key, matching::JobQuery},
+    error::ServiceResult,
+    services::{access::Actor, contacts},
+    state::AppState,
+};
+
+/// Candidates read per score tier at most.
+pub const TIER_ROWS: u64 = 1000;
+/// Recommendations given at most.
+pub const MAX_RECOMMENDATIONS: usize = 50;
+
+pub struct Recommendation {
+    pub score: u32,
+    pub matched_terms: Vec<String>,
+    pub candidate: Candidate,
+    /// The network's allies who know this person (share a contact who is them).
+    pub known_by: Vec<ally::Model>,
+}
+
+pub enum Candidate {
+    Talent(talent::Model),
+    Contact(contact::Model),
+}
+
+/// Who asks: the network's admins see talent and contacts; the company's admins see
+/// verified talent only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Network,
+    Company,
+}
+
+/// One candidate as ranked.
+struct Ranked {
+    id: Uuid,
+    talent: bool,
+    verified: bool,
+    score: u32,
+    matched_terms: Vec<String>,
+    /// Owners of the shared contacts who are this person.
+    known_by: HashSet<Uuid>,
+}
+
+#[tracing::instrument(skip_all, fields(job = %job.id))]
+pub async fn recommendations(
+    state: &AppState,
+    actor: &Actor,
+    job: &job::Model,
+    first: usize,
+) -> ServiceResult<Vec<Recommendation>> {
+    if job.status != JobStatus::Open {
+        return Ok(Vec::new());
+    }
+    let access = actor.access(&state.db, job.network_id).await?;
+    let audience = if access.admin {
+        Audience::Network
+    } else if access.companies.contains(&job.company_id) {
+        Audience::Company
+    } else {
+        return Ok(Vec::new());
+    };
+    let query = JobQuery::new(&job.title, job.department.as_deref());
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = first.min(MAX_RECOMMENDATIONS);
+    let db = state.db.read();
+    let tiers = query.tiers();
+    let talent_source = Source::Talent {
+        network_id: job.network_id,
+        verified_only: audience == Audience::Company,
+    };
+    let talent_hits = search::candidates(db, &talent_source, &tiers, first).await?;
+    let contact_hits = match audience {
+        Audience::Network => {
+            let source = Source::Contacts {
+                network_id: job.network_id,
+            };
+            search::candidates(db, &source, &tiers, first).await?
+        }
+        Audience::Company => Vec::new(),
+    };
+
+    // Who knows whom: every sharing ally's contact who is one of these people.
+    let mut known: HashMap<String, HashSet<Uuid>> = HashMap::new();
+    if audience == Audience::Network {
+        let keys: HashSet<&str> = talent_hits
+            .iter()
+            .chain(&contact_hits)
+            .flat_map(|hit| hit.person_keys.iter().map(String::as_str))
+            .collect();
+        for (key, owner) in contacts::owners_knowing(state, job.network_id, keys).await? {
+            known.entry(key).or_default().insert(owner);
+        }
+    }
+    let knowers = |keys: &[String]| -> HashSet<Uuid> {
+        keys.iter()
+            .filter_map(|key| known.get(key))
+            .flatten()
+            .copied()
+            .collect()
+    };
+
+    let mut ranked: Vec<Ranked> = Vec::new();
+    let talent_keys: HashSet<&str> = talent_hits
+        .iter()
+        .flat_map(|hit| hit.person_keys.iter().map(String::as_str))
+        .collect();
+    for hit in &talent_hits {
+        if let Some(found) = query.score(&hit.terms) {
+            ranked.push(Ranked {
+                id: hit.id,
+                talent: true,
+                verified: hit.verified,
+                score: found.score,
+                matched_terms: found.matched_terms,
+                known_by: knowers(&hit.person_keys),
+            });
+        }
+    }
+    // One recommendation per person: the best-fitting of the allies' copies, and none for
+    // someone already recommended as talent.
+    let mut people: HashMap<&str, Ranked> = HashMap::new();
+    for hit in &contact_hits {
+        let Some(key) = hit.person_keys.first() else {
+            continue;
+        };
+        if talent_keys.contains(key.as_str()) {
+            continue;
+        }
+        let Some(found) = query.score(&hit.terms) else {
+            continue;
+        };
+        let better = people.get(key.as_str()).is_none_or(|seen| {
+            (found.score, std::cmp::Reverse(hit.id)) > (seen.score, std::cmp::Reverse(seen.id))
+        });
+        if better {
+            people.insert(
+                key,
+                Ranked {
+                    id: hit.id,
+                    talent: false,
+                    verified: false,
+                    score: found.score,
+                    matched_terms: found.matched_terms,
+                    known_by: knowers(&hit.person_keys),
+                },
+            );
+        }
+    }
+    ranked.extend(people.into_values());
+    ranked.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| (b.talent && b.verified).cmp(&(a.talent && a.verified)))
+            .then_with(|| b.known_by.len().cmp(&a.known_by.len()))
+            .then_with(|| b.talent.cmp(&a.talent))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    ranked.truncate(first);
+    load(state, job.network_id, ranked).await
+}
+
+/// The recommendations' talent, contacts and allies, three statements at most.
+async fn load(
+    state: &AppState,
+    network_id: Uuid,
+    ranked: Vec<Ranked>,
+) -> ServiceResult<Vec<Recommendation>> {
+    let db = state.db.read();
+    let ids = |talent: bool| -> Vec<Uuid> {
+        ranked
+            .iter()
+            .filter(|r| r.talent == talent)
+            .map(|r| r.id)
+            .collect()
+    };
+    let (talent_ids, contact_ids) = (ids(true), ids(false));
+    let mut talents: HashMap<Uuid, talent::Model> = HashMap::new();
+    if !talent_ids.is_empty() {
+        let found = talent::Entity::find()
+            .filter(talent::Column::Id.is_in(talent_ids))
+            .all(db)
+            .await?;
+        talents = found.into_iter().map(|t| (t.id, t)).collect();
+    }
+    let mut contacts_by_id: HashMap<Uuid, contact::Model> = HashMap::new();
+    if !contact_ids.is_empty() {
+        let found = contact::Entity::find()
+            .filter(contact::Column::Id.is_in(contact_ids))
+            .all(db)
+            .await?;
+        contacts_by_id = found.into_iter().map(|c| (c.id, c)).collect();
+    }
+    let owners: HashSet<Uuid> = ranked
+        .iter()
+        .flat_map(|r| r.known_by.iter().copied())
+        .collect();
+    let mut allies_by_owner: HashMap<Uuid, ally::Model> = HashMap::new();
+    if !owners.is_empty() {
+        let allies = ally::Entity::find()
+            .filter(ally::Column::NetworkId.eq(network_id))
+            .filter(ally::Column::AccountId.is_in(owners))
+            .filter(contacts::sharing_allies())
+            .limit(10_000)
+            .all(db)
+            .await?;
+        allies_by_owner = allies
+            .into_iter()
+            .filter_map(|a| Some((a.account_id?, a)))
+            .collect();
+    }
+    Ok(ranked
+        .into_iter()
+        .filter_map(|r| {
+            // A row deleted between the search and now is left out.
+            let candidate = if r.talent {
+                Candidate::Talent(talents.remove(&r.id)?)
+            } else {
+                Candidate::Contact(contacts_by_id.remove(&r.id)?)
+            };
+            let mut known_by: Vec<ally::Model> = r
+                .known_by
+                .iter()
+                .filter_map(|owner| allies_by_owner.get(owner).cloned())
+                .collect();
+            known_by.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+            Some(Recommendation {
+                score: r.score,
+                matched_terms: r.matched_terms,
+                candidate,
+                known_by,
+            })
+        })
+        .collect())
+}
+
+/// A talent's keys as a person: the ones a contact who is them would have.
+fn talent_person_keys(linkedin_url: Option<&str>, email_key: &str) -> Vec<String> {
+    let mut keys = vec![email_key.to_owned()];
+    if let Some(url_key) = person_key(linkedin_url, None) {
+        keys.insert(0, url_key);
+    }
+    keys
+}
+
+impl Hit {
+    fn talent(
+        id: Uuid,
+        verified: bool,
+        linkedin_url: Option<&str>,
+        email_key: &str,
+        terms: String,
+    ) -> Self {
+        Self {
+            id,
+            verified,
+            person_keys: talent_person_keys(linkedin_url, email_key),
+            terms,
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The full-text side of recommendations: the SQL of each database for "candidates with
+//! every term of one of these sets", counted per tier, then read.
+
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use uuid::Uuid;
+
+use super::TIER_ROWS;
+use crate::{domain::matching::Tier, error::ServiceResult};
+
+/// Candidates counted per tier at most, to decide where to stop.
+const PROBE_ROWS: u64 = 200;
+
+/// Where candidates come from.
+pub enum Source {
+    /// The network's talent (verified only, for a company's admins).
+    Talent {
+        network_id: Uuid,
+        verified_only: bool,
+    },
+    /// The contacts shared with the network now.
+    Contacts { network_id: Uuid },
+}
+
+/// A candidate the index found.
+pub struct Hit {
+    pub id: Uuid,
+    /// Verified talent (contacts: false).
+    pub verified: bool,
+    /// Who the person is (see `domain::contact::person_key`); a contact has one key.
+    pub person_keys: Vec<String>,
+    pub terms: String,
+}
+
+/// The candidates of the best tiers: every tier down to the first that has `wanted`
+/// people (or the last), each read up to [`TIER_ROWS`]. Two statements.
+pub async fn candidates(
+    db: &impl ConnectionTrait,
+    source: &Source,
+    tiers: &[Tier],
+    wanted: usize,
+) -> ServiceResult<Vec<Hit>> {
+    let backend = db.get_database_backend();
+
+    let mut probe = Sql::new(backend);
+    let counts: Vec<String> = tiers
+        .iter()
+        .enumerate()
+        .map(|(i, tier)| {
+            let rows = source.rows(&mut probe, tier, PROBE_ROWS);
+            format!("(SELECT count(DISTINCT person) FROM ({rows}) AS p{i}) AS t{i}")
+        })
+        .collect();
+    probe.text = format!("SELECT {}", counts.join(", "));
+    let row = db
+        .query_one_raw(probe.statement())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the recommendations probe returned no row"))?;
+    let mut last = tiers.len() - 1;
+    for i in 0..tiers.len() {
+        let people: i64 = row.try_get("", &format!("t{i}"))?;
+        if people as usize >= wanted {
+            last = i;
+            break;
+        }
+    }
+
+    let mut read = Sql::new(backend);
+    let parts: Vec<String> = tiers[..=last]
+        .iter()
+        .enumerate()
+        .map(|(i, tier)| {
+            let rows = source.rows(&mut read, tier, TIER_ROWS);
+            format!("SELECT * FROM ({rows}) AS r{i}")
+        })
+        .collect();
+    read.text = parts.join(" UNION ALL ");
+    let mut seen = std::collections::HashSet::new();
+    let mut hits = Vec::new();
+    for row in db.query_all_raw(read.statement()).await? {
+        let hit = source.hit(&row)?;
+        if seen.insert(hit.id) {
+            hits.push(hit);
+        }
+    }
+    Ok(hits)
+}
+
+impl Source {
+    /// The candidates of one tier, at most `limit`, with the columns [`Source::hit`] reads
+    /// and `person` (who they are, for counting people).
+    fn rows(&self, sql: &mut Sql, tier: &Tier, limit: u64) -> String {
+        let backend = sql.backend;
+        let query = sql.bind(match backend {
+            DbBackend::Postgres => tsquery(tier),
+            _ => fts5_query(tier),
+        });
+        match (self, backend) {
+            (Source::Contacts { network_id }, backend) => {
+                let network = sql.bind(*network_id);
+                let sharing = sql.bind(true);
+                let owners = format!(
+                    "SELECT account_id FROM ally WHERE network_id = {network} \
+                     AND sharing_contacts = {sharing} AND account_id IS NOT NULL"
+                );
+                match backend {
+                    DbBackend::Postgres => format!(
+                        "SELECT id, person_key AS person, search_terms AS terms FROM contact \
+                         WHERE search_vector @@ to_tsquery('simple', {query}) \
+                         AND owner_account_id IN ({owners}) LIMIT {limit}"
+                    ),
+                    _ => format!(
+                        "SELECT contact_id AS id, person_key AS person, terms FROM contact_fts \
+                         WHERE contact_fts MATCH {query} \
+                         AND owner_account_id IN ({owners}) LIMIT {limit}"
+                    ),
+                }
+            }
+            (
+                Source::Talent {
+                    network_id,
+                    verified_only,
+                },
+                backend,
+            ) => {
+                let network = sql.bind(*network_id);
+                let verified = if *verified_only {
+                    format!(" AND talent.verified = {}", sql.bind(true))
+                } else {
+                    String::new()
+                };
+                let columns = "talent.id AS id, talent.id AS person, talent.verified AS verified, \
+                    talent.linkedin_url AS linkedin_url, talent.email_key AS email_key, \
+                    talent.search_terms AS terms";
+                match backend {
+                    DbBackend::Postgres => format!(
+                        "SELECT {columns} FROM talent \
+                         WHERE search_vector @@ to_tsquery('simple', {query}) \
+                         AND talent.network_id = {network}{verified} LIMIT {limit}"
+                    ),
+                    _ => format!(
+                        "SELECT {columns} FROM talent_fts JOIN talent ON talent.id = talent_fts.talent_id \
+                         WHERE talent_fts MATCH {query} \
+                         AND talent.network_id = {network}{verified} LIMIT {limit}"
+                    ),
+                }
+            }
+        }
+    }
+
+    fn hit(&self, row: &QueryResult) -> ServiceResult<Hit> {
+        let id: Uuid = row.try_get("", "id")?;
+        let terms: String = row.try_get("", "terms")?;
+        Ok(match self {
+            Source::Contacts { .. } => Hit {
+                id,
+                verified: false,
+                person_keys: vec![row.try_get("", "person")?],
+                terms,
+            },
+            Source::Talent { .. } => {
+                let linkedin_url: Option<String> = row.try_get("", "linkedin_url")?;
+                let email_key: String = row.try_get("", "email_key")?;
+                Hit::talent(
+                    id,
+                    row.try_get("", "verified")?,
+                    linkedin_url.as_deref(),
+                    &email_key,
+                    terms,
+                )
+            }
+        })
+    }
+}
+
+/// FTS5: `("a" AND "b") OR ("c")`. Terms are letters and digits only.
+fn fts5_query(tier: &Tier) -> String {
+    tier.any_of
+        .iter()
+        .map(|set| {
+            let all: Vec<String> = set.iter().map(|stem| format!("\"{stem}\"")).collect();
+            format!("({})", all.join(" AND "))
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// PostgreSQL: `('a' & 'b') | ('c')`.
+fn tsquery(tier: &Tier) -> String {
+    tier.any_of
+        .iter()
+        .map(|set| {
+            let all: Vec<String> = set.iter().map(|stem| format!("'{stem}'")).collect();
+            format!("({})", all.join(" & "))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// A statement being written, with numbered placeholders for either database.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => format!("?{}", self.values.len()),
+        }
+    }
+
+    fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
