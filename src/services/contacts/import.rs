@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 
 use entities::{account, contact};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
+    sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -129,6 +132,17 @@ pub async fn import_contacts(
             .await?;
     }
     tx.commit().await?;
+    if state.db.write().get_database_backend() == DbBackend::Postgres
+        && report.created + report.updated > 0
+    {
+        // The GIN index takes a large import into its pending list, which every search
+        // then reads row by row until autovacuum merges it: merge it now, in bulk.
+        state
+            .db
+            .write()
+            .execute_unprepared("SELECT gin_clean_pending_list('ix_contact_search'::regclass)")
+            .await?;
+    }
     Ok(report)
 }
 

@@ -23,7 +23,10 @@ pub use search_index::index_unindexed;
 
 use self::search::{Hit, Source};
 use crate::{
-    domain::{contact::person_key, matching::JobQuery},
+    domain::{
+        contact::person_key,
+        matching::{JobQuery, Match},
+    },
     error::ServiceResult,
     services::{access::Actor, contacts},
     state::AppState,
@@ -62,8 +65,23 @@ struct Ranked {
     verified: bool,
     score: u32,
     matched_terms: Vec<String>,
+    person_keys: Vec<String>,
     /// Owners of the shared contacts who are this person.
     known_by: HashSet<Uuid>,
+}
+
+impl Ranked {
+    fn new(hit: &Hit, talent: bool, found: Match) -> Self {
+        Self {
+            id: hit.id,
+            talent,
+            verified: hit.verified,
+            score: found.score,
+            matched_terms: found.matched_terms,
+            person_keys: hit.person_keys.clone(),
+            known_by: HashSet::new(),
+        }
+    }
 }
 
 #[tracing::instrument(skip_all, fields(job = %job.id))]
@@ -106,26 +124,6 @@ pub async fn recommendations(
         Audience::Company => Vec::new(),
     };
 
-    // Who knows whom: every sharing ally's contact who is one of these people.
-    let mut known: HashMap<String, HashSet<Uuid>> = HashMap::new();
-    if audience == Audience::Network {
-        let keys: HashSet<&str> = talent_hits
-            .iter()
-            .chain(&contact_hits)
-            .flat_map(|hit| hit.person_keys.iter().map(String::as_str))
-            .collect();
-        for (key, owner) in contacts::owners_knowing(state, job.network_id, keys).await? {
-            known.entry(key).or_default().insert(owner);
-        }
-    }
-    let knowers = |keys: &[String]| -> HashSet<Uuid> {
-        keys.iter()
-            .filter_map(|key| known.get(key))
-            .flatten()
-            .copied()
-            .collect()
-    };
-
     let mut ranked: Vec<Ranked> = Vec::new();
     let talent_keys: HashSet<&str> = talent_hits
         .iter()
@@ -133,14 +131,7 @@ pub async fn recommendations(
         .collect();
     for hit in &talent_hits {
         if let Some(found) = query.score(&hit.terms) {
-            ranked.push(Ranked {
-                id: hit.id,
-                talent: true,
-                verified: hit.verified,
-                score: found.score,
-                matched_terms: found.matched_terms,
-                known_by: knowers(&hit.person_keys),
-            });
+            ranked.push(Ranked::new(hit, true, found));
         }
     }
     // One recommendation per person: the best-fitting of the allies' copies, and none for
@@ -160,20 +151,35 @@ pub async fn recommendations(
             (found.score, std::cmp::Reverse(hit.id)) > (seen.score, std::cmp::Reverse(seen.id))
         });
         if better {
-            people.insert(
-                key,
-                Ranked {
-                    id: hit.id,
-                    talent: false,
-                    verified: false,
-                    score: found.score,
-                    matched_terms: found.matched_terms,
-                    known_by: knowers(&hit.person_keys),
-                },
-            );
+            people.insert(key, Ranked::new(hit, false, found));
         }
     }
     ranked.extend(people.into_values());
+
+    // Who knows whom matters only at and above the cut-off score: ask for those people.
+    ranked.sort_by(|a, b| b.score.cmp(&a.score));
+    if let Some(cut_off) = ranked.get(first.saturating_sub(1)).map(|r| r.score) {
+        ranked.retain(|r| r.score >= cut_off);
+    }
+    if audience == Audience::Network {
+        let keys: HashSet<&str> = ranked
+            .iter()
+            .flat_map(|r| r.person_keys.iter().map(String::as_str))
+            .collect();
+        let mut known: HashMap<String, HashSet<Uuid>> = HashMap::new();
+        for (key, owner) in contacts::owners_knowing(state, job.network_id, keys).await? {
+            known.entry(key).or_default().insert(owner);
+        }
+        for r in &mut ranked {
+            r.known_by = r
+                .person_keys
+                .iter()
+                .filter_map(|key| known.get(key))
+                .flatten()
+                .copied()
+                .collect();
+        }
+    }
     ranked.sort_by(|a, b| {
         b.score
             .cmp(&a.score)

@@ -32,7 +32,8 @@ pub struct Hit {
 }
 
 /// The candidates of the best tiers: every tier down to the first that has `wanted`
-/// people (or the last), each read up to [`TIER_ROWS`]. Two statements.
+/// people (or the last), each read up to [`TIER_ROWS`]. Two statements (one when any
+/// term is the only tier).
 pub async fn candidates(
     db: &impl ConnectionTrait,
     source: &Source,
@@ -41,28 +42,33 @@ pub async fn candidates(
 ) -> ServiceResult<Vec<Hit>> {
     let backend = db.get_database_backend();
 
-    let mut probe = Sql::new(backend);
-    let counts: Vec<String> = tiers
-        .iter()
-        .enumerate()
-        .map(|(i, tier)| {
-            let rows = source.rows(&mut probe, tier, PROBE_ROWS);
-            format!("(SELECT count(DISTINCT person) FROM ({rows}) AS p{i}) AS t{i}")
-        })
-        .collect();
-    probe.text = format!("SELECT {}", counts.join(", "));
-    let row = db
-        .query_one_raw(probe.statement())
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the recommendations probe returned no row"))?;
-    let mut last = tiers.len() - 1;
-    for i in 0..tiers.len() {
-        let people: i64 = row.try_get("", &format!("t{i}"))?;
-        if people as usize >= wanted {
-            last = i;
-            break;
-        }
-    }
+    // The first tier with enough people; CASE asks the next tier only when this one has
+    // too few, so a job whose best tier is full costs one count.
+    let last = if tiers.len() == 1 {
+        0
+    } else {
+        let mut probe = Sql::new(backend);
+        let branches: Vec<String> = tiers[..tiers.len() - 1]
+            .iter()
+            .enumerate()
+            .map(|(i, tier)| {
+                let rows = source.rows(&mut probe, tier, PROBE_ROWS);
+                let wanted = probe.bind(wanted as i64);
+                format!("WHEN (SELECT count(DISTINCT person) FROM ({rows}) AS p{i}) >= {wanted} THEN {i}")
+            })
+            .collect();
+        probe.text = format!(
+            "SELECT CAST(CASE {} ELSE {} END AS BIGINT) AS tier",
+            branches.join(" "),
+            tiers.len() - 1
+        );
+        let row = db
+            .query_one_raw(probe.statement())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the recommendations probe returned no row"))?;
+        let tier: i64 = row.try_get("", "tier")?;
+        usize::try_from(tier).map_err(anyhow::Error::from)?
+    };
 
     let mut read = Sql::new(backend);
     let parts: Vec<String> = tiers[..=last]
@@ -137,8 +143,10 @@ impl Source {
                          WHERE search_vector @@ to_tsquery('simple', {query}) \
                          AND talent.network_id = {network}{verified} LIMIT {limit}"
                     ),
+                    // CROSS JOIN keeps the index as the outer loop: SQLite
+                    // would otherwise walk the network's talent and scan the index for each.
                     _ => format!(
-                        "SELECT {columns} FROM talent_fts JOIN talent ON talent.id = talent_fts.talent_id \
+                        "SELECT {columns} FROM talent_fts CROSS JOIN talent ON talent.id = talent_fts.talent_id \
                          WHERE talent_fts MATCH {query} \
                          AND talent.network_id = {network}{verified} LIMIT {limit}"
                     ),
