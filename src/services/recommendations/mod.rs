@@ -157,7 +157,7 @@ pub async fn recommendations(
     ranked.extend(people.into_values());
 
     // Who knows whom matters only at and above the cut-off score: ask for those people.
-    ranked.sort_by(|a, b| b.score.cmp(&a.score));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.score));
     if let Some(cut_off) = ranked.get(first.saturating_sub(1)).map(|r| r.score) {
         ranked.retain(|r| r.score >= cut_off);
     }
