@@ -137,28 +137,6 @@ pub async fn by_ids(state: &AppState, ids: Vec<Uuid>) -> ServiceResult<Vec<conta
         .await?)
 }
 
-/// Which owners sharing with a network have a contact who is one of these people (by
-/// `person_key`): (person key, owner) pairs, in one statement.
-pub async fn owners_knowing(
-    state: &AppState,
-    network_id: Uuid,
-    person_keys: impl IntoIterator<Item = &str>,
-) -> ServiceResult<Vec<(String, Uuid)>> {
-    let keys: Vec<String> = person_keys.into_iter().map(str::to_owned).collect();
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(contact::Entity::find()
-        .select_only()
-        .column(contact::Column::PersonKey)
-        .column(contact::Column::OwnerAccountId)
-        .filter(contact::Column::PersonKey.is_in(keys))
-        .filter(contact::Column::OwnerAccountId.in_subquery(owners(network_id)))
-        .into_tuple()
-        .all(state.db.read())
-        .await?)
-}
-
 /// The sharing allies of each owner, in one statement.
 pub async fn sharing_allies_of(
     state: &AppState,

@@ -16,7 +16,7 @@ mod search_index;
 use std::collections::{HashMap, HashSet};
 
 use entities::{ally, contact, enums::JobStatus, job, talent};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 pub use search_index::index_unindexed;
@@ -34,6 +34,11 @@ use crate::{
 
 /// Candidates read per score tier at most.
 pub const TIER_ROWS: u64 = 1000;
+/// How much of "who is this person" one look-up of who knows them sends at most. Over
+/// TLS, sqlx (which leaves Nagle's algorithm on) sends a statement larger than a TLS record
+/// in two writes, and the second waits for a delayed ACK: 40 ms. So where more people tie at
+/// the cut-off score than fit (about 150), the ones past the budget count as known by none.
+const KNOWN_BY_KEY_BYTES: usize = 7000;
 /// Recommendations given at most.
 pub const MAX_RECOMMENDATIONS: usize = 50;
 
@@ -161,14 +166,34 @@ pub async fn recommendations(
     if let Some(cut_off) = ranked.get(first.saturating_sub(1)).map(|r| r.score) {
         ranked.retain(|r| r.score >= cut_off);
     }
+    // The network's sharing allies, by account: who may appear in `knownBy`.
+    let mut allies: HashMap<Uuid, ally::Model> = HashMap::new();
     if audience == Audience::Network {
-        let keys: HashSet<&str> = ranked
-            .iter()
-            .flat_map(|r| r.person_keys.iter().map(String::as_str))
+        allies = ally::Entity::find()
+            .filter(ally::Column::NetworkId.eq(job.network_id))
+            .filter(contacts::sharing_allies())
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|a| Some((a.account_id?, a)))
             .collect();
+        // The best first, within a budget: a large statement would cost a round trip more
+        // than the look-up itself (see `KNOWN_BY_KEY_BYTES`).
+        ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
+        let mut keys: Vec<&str> = Vec::new();
+        let mut bytes = 0;
+        for key in ranked.iter().flat_map(|r| r.person_keys.iter()) {
+            bytes += key.len() + 3;
+            if bytes > KNOWN_BY_KEY_BYTES {
+                break;
+            }
+            keys.push(key);
+        }
         let mut known: HashMap<String, HashSet<Uuid>> = HashMap::new();
-        for (key, owner) in contacts::owners_knowing(state, job.network_id, keys).await? {
-            known.entry(key).or_default().insert(owner);
+        for (key, owner) in search::owners_of(db, keys).await? {
+            if allies.contains_key(&owner) {
+                known.entry(key).or_default().insert(owner);
+            }
         }
         for r in &mut ranked {
             r.known_by = r
@@ -189,13 +214,13 @@ pub async fn recommendations(
             .then_with(|| a.id.cmp(&b.id))
     });
     ranked.truncate(first);
-    load(state, job.network_id, ranked).await
+    load(state, &allies, ranked).await
 }
 
-/// The recommendations' talent, contacts and allies, three statements at most.
+/// The recommendations' talent and contacts, two statements at most.
 async fn load(
     state: &AppState,
-    network_id: Uuid,
+    allies: &HashMap<Uuid, ally::Model>,
     ranked: Vec<Ranked>,
 ) -> ServiceResult<Vec<Recommendation>> {
     let db = state.db.read();
@@ -223,24 +248,6 @@ async fn load(
             .await?;
         contacts_by_id = found.into_iter().map(|c| (c.id, c)).collect();
     }
-    let owners: HashSet<Uuid> = ranked
-        .iter()
-        .flat_map(|r| r.known_by.iter().copied())
-        .collect();
-    let mut allies_by_owner: HashMap<Uuid, ally::Model> = HashMap::new();
-    if !owners.is_empty() {
-        let allies = ally::Entity::find()
-            .filter(ally::Column::NetworkId.eq(network_id))
-            .filter(ally::Column::AccountId.is_in(owners))
-            .filter(contacts::sharing_allies())
-            .limit(10_000)
-            .all(db)
-            .await?;
-        allies_by_owner = allies
-            .into_iter()
-            .filter_map(|a| Some((a.account_id?, a)))
-            .collect();
-    }
     Ok(ranked
         .into_iter()
         .filter_map(|r| {
@@ -253,7 +260,7 @@ async fn load(
             let mut known_by: Vec<ally::Model> = r
                 .known_by
                 .iter()
-                .filter_map(|owner| allies_by_owner.get(owner).cloned())
+                .filter_map(|owner| allies.get(owner).cloned())
                 .collect();
             known_by.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
             Some(Recommendation {

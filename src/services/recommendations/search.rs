@@ -7,6 +7,8 @@ use uuid::Uuid;
 use super::TIER_ROWS;
 use crate::{domain::matching::Tier, error::ServiceResult};
 
+/// Copies of one person (one per ally who knows them) read at most.
+const PERSON_COPIES: u64 = 1000;
 /// Candidates counted per tier at most, to decide where to stop.
 const PROBE_ROWS: u64 = 200;
 
@@ -178,6 +180,40 @@ impl Source {
             }
         })
     }
+}
+
+/// Every contact who is one of these people: (person key, owner). One statement whose
+/// text does not depend on how many keys there are; each key is an index look-up, whatever
+/// the planner knows of the table (right after a large import, PostgreSQL knows nothing and
+/// would scan it).
+pub async fn owners_of(
+    db: &impl ConnectionTrait,
+    person_keys: impl IntoIterator<Item = &str>,
+) -> ServiceResult<Vec<(String, Uuid)>> {
+    let keys: Vec<&str> = person_keys.into_iter().collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    let keys = sql.bind(serde_json::to_string(&keys).map_err(anyhow::Error::from)?);
+    sql.text = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT c.person_key AS person, c.owner_account_id AS owner \
+             FROM json_array_elements_text({keys}::json) AS k(key) \
+             CROSS JOIN LATERAL (SELECT person_key, owner_account_id FROM contact \
+             WHERE person_key = k.key LIMIT {PERSON_COPIES}) AS c"
+        ),
+        _ => format!(
+            "SELECT c.person_key AS person, c.owner_account_id AS owner \
+             FROM json_each({keys}) AS k CROSS JOIN contact AS c ON c.person_key = k.value"
+        ),
+    };
+    let mut pairs = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        pairs.push((row.try_get("", "person")?, row.try_get("", "owner")?));
+    }
+    Ok(pairs)
 }
 
 /// FTS5: `("a" AND "b") OR ("c")`. Terms are letters and digits only.
