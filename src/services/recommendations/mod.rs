@@ -32,8 +32,9 @@ use crate::{
     state::AppState,
 };
 
-/// Candidates read per score tier at most.
-pub const TIER_ROWS: u64 = 1000;
+/// Candidates read per score tier at most: enough for the largest list with room for ties,
+/// and for the people whose allies one look-up can ask about (`KNOWN_BY_KEY_BYTES`).
+pub const TIER_ROWS: u64 = 200;
 /// How much of "who is this person" one look-up of who knows them sends at most. Over
 /// TLS, sqlx (which leaves Nagle's algorithm on) sends a statement larger than a TLS record
 /// in two writes, and the second waits for a delayed ACK: 40 ms. So where more people tie at
