@@ -23,10 +23,7 @@ pub use search_index::index_unindexed;
 
 use self::search::{Hit, Source};
 use crate::{
-    domain::{
-        contact::person_key,
-        matching::{JobQuery, Match},
-    },
+    domain::matching::{JobQuery, Match},
     error::ServiceResult,
     services::{access::Actor, contacts},
     state::AppState,
@@ -272,30 +269,4 @@ async fn load(
             })
         })
         .collect())
-}
-
-/// A talent's keys as a person: the ones a contact who is them would have.
-fn talent_person_keys(linkedin_url: Option<&str>, email_key: &str) -> Vec<String> {
-    let mut keys = vec![email_key.to_owned()];
-    if let Some(url_key) = person_key(linkedin_url, None) {
-        keys.insert(0, url_key);
-    }
-    keys
-}
-
-impl Hit {
-    fn talent(
-        id: Uuid,
-        verified: bool,
-        linkedin_url: Option<&str>,
-        email_key: &str,
-        terms: String,
-    ) -> Self {
-        Self {
-            id,
-            verified,
-            person_keys: talent_person_keys(linkedin_url, email_key),
-            terms,
-        }
-    }
 }

@@ -5,7 +5,10 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
 
 use super::TIER_ROWS;
-use crate::{domain::matching::Tier, error::ServiceResult};
+use crate::{
+    domain::{contact::person_key, matching::Tier},
+    error::ServiceResult,
+};
 
 /// Copies of one person (one per ally who knows them) read at most.
 const PERSON_COPIES: u64 = 1000;
@@ -168,15 +171,19 @@ impl Source {
                 terms,
             },
             Source::Talent { .. } => {
+                // The keys a contact who is this talent would have: URL first, then email.
                 let linkedin_url: Option<String> = row.try_get("", "linkedin_url")?;
                 let email_key: String = row.try_get("", "email_key")?;
-                Hit::talent(
+                let person_keys = person_key(linkedin_url.as_deref(), None)
+                    .into_iter()
+                    .chain([email_key])
+                    .collect();
+                Hit {
                     id,
-                    row.try_get("", "verified")?,
-                    linkedin_url.as_deref(),
-                    &email_key,
+                    verified: row.try_get("", "verified")?,
+                    person_keys,
                     terms,
-                )
+                }
             }
         })
     }
