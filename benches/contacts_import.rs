@@ -9,67 +9,17 @@
 use std::{
     fmt::Write as _,
     path::Path,
-    process::Stdio,
     time::{Duration, Instant},
 };
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-const BIN: &str = env!("CARGO_BIN_EXE_introgate");
+#[path = "support/server.rs"]
+mod server;
+
+use server::{BIN, Server, secret_key};
+
 const PASSWORD: &str = "correct horse battery";
-
-struct Server {
-    _child: tokio::process::Child,
-    address: String,
-}
-
-impl Server {
-    async fn start(dir: &Path, database_url: &str) -> Self {
-        let mut child = tokio::process::Command::new(BIN)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .current_dir(dir)
-            .env("DATABASE_URL", database_url)
-            .env("INTROGATE_SECRET_KEY", secret_key())
-            .env("RUST_LOG", "warn")
-            .env_remove("SMTP_URL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start introgate serve");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        loop {
-            let line = lines.next_line().await.unwrap().expect("server address");
-            if let Some(rest) = line.strip_prefix("introgate listening on ") {
-                let address = rest.split_whitespace().next().unwrap().to_owned();
-                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                return Self {
-                    _child: child,
-                    address,
-                };
-            }
-        }
-    }
-
-    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let body: Value = request.send().await.unwrap().json().await.unwrap();
-        assert!(body.get("errors").is_none(), "{body}");
-        body["data"].clone()
-    }
-}
-
-/// The server's key (PostgreSQL requires one): 64 hex characters, the same for the run.
-fn secret_key() -> &'static str {
-    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| hex::encode(rand::random::<[u8; 32]>()))
-}
 
 /// A signed-in ally of a new network.
 async fn ally(dir: &Path, database_url: &str) -> (Server, String) {
@@ -91,7 +41,7 @@ async fn ally(dir: &Path, database_url: &str) -> (Server, String) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let server = Server::start(dir, database_url).await;
+    let server = Server::start(dir, database_url, &[]).await;
     let sign_in =
         "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
     let admin = server

@@ -25,15 +25,17 @@ use std::{
     collections::{HashMap, HashSet, VecDeque},
     fmt::Write as _,
     path::Path,
-    process::Stdio,
     time::{Duration, Instant},
 };
 
 use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-const BIN: &str = env!("CARGO_BIN_EXE_introgate");
+#[path = "support/server.rs"]
+mod server;
+
+use server::{BIN, Server, secret_key};
+
 const PASSWORD: &str = "correct horse battery";
 
 /// The sizes measured (total contacts shared with the network), capped by the argument.
@@ -60,85 +62,6 @@ const JOBS: [(&str, &str); 6] = [
 
 const RECOMMENDATIONS: &str = "query($j: ID!) { node(id: $j) { ... on Job { recommendations(first: 20) { score matchedTerms talent { id name } contact { id name position company } knownBy { id name } } } } }";
 const BASELINE: &str = "query($j: ID!) { node(id: $j) { ... on Job { id title } } }";
-
-struct Server {
-    _child: tokio::process::Child,
-    address: String,
-    /// One client for the whole run: its connections are reused, as a browser's are.
-    client: reqwest::Client,
-}
-
-impl Server {
-    async fn start(dir: &Path, database_url: &str) -> Self {
-        let mut child = tokio::process::Command::new(BIN)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .current_dir(dir)
-            .env("DATABASE_URL", database_url)
-            .env("INTROGATE_SECRET_KEY", secret_key())
-            .env("RUST_LOG", "warn")
-            .env_remove("SMTP_URL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start introgate serve");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        loop {
-            let line = lines.next_line().await.unwrap().expect("server address");
-            if let Some(rest) = line.strip_prefix("introgate listening on ") {
-                let address = rest.split_whitespace().next().unwrap().to_owned();
-                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                return Self {
-                    _child: child,
-                    address,
-                    client: reqwest::Client::new(),
-                };
-            }
-        }
-    }
-
-    /// The response's `data`, once checked to have no `errors`; and how long it took.
-    async fn timed(
-        &self,
-        token: Option<&str>,
-        query: &str,
-        variables: &Value,
-    ) -> (Duration, Value) {
-        let started = Instant::now();
-        let mut request = self
-            .client
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let body: Value = request.send().await.unwrap().json().await.unwrap();
-        let elapsed = started.elapsed();
-        assert!(body.get("errors").is_none(), "{body}");
-        (elapsed, body["data"].clone())
-    }
-
-    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        self.timed(token, query, &variables).await.1
-    }
-
-    /// A mutation's payload, checked to have no `userErrors`.
-    async fn mutate(&self, token: &str, field: &str, query: &str, variables: Value) -> Value {
-        let payload = self.gql(Some(token), query, variables).await[field].clone();
-        let user_errors = &payload["userErrors"];
-        assert!(
-            user_errors.is_null() || user_errors.as_array().is_some_and(Vec::is_empty),
-            "{field}: {payload}"
-        );
-        payload
-    }
-}
-
-/// The server's key (PostgreSQL requires one): 64 hex characters, the same for the run.
-fn secret_key() -> &'static str {
-    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| hex::encode(rand::random::<[u8; 32]>()))
-}
 
 // ---------------------------------------------------------------------------------------
 // The data: people, their positions and companies, deterministic for a given index.
@@ -548,7 +471,7 @@ impl Network {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let server = Server::start(dir, database_url).await;
+        let server = Server::start(dir, database_url, &[]).await;
         let sign_in = "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
         let admin = server
             .gql(

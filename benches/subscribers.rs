@@ -13,87 +13,44 @@
 
 use std::{
     path::Path,
-    process::Stdio,
     time::{Duration, Instant},
 };
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    sync::mpsc,
-};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-const BIN: &str = env!("CARGO_BIN_EXE_introgate");
+#[path = "support/server.rs"]
+mod server;
+
+use server::{BIN, Server};
 const PASSWORD: &str = "correct horse battery";
 const EVENTS_PER_N: usize = 5;
 const INBOX: &str = "subscription($n: ID!) { inboxUpdated(networkId: $n) { cursor kind counts { inNetwork outOfNetwork } introRequest { id status } } }";
 
-struct Server {
-    child: tokio::process::Child,
-    address: String,
+/// The server's resident memory.
+fn rss_kib(server: &Server) -> u64 {
+    std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
 }
 
-impl Server {
-    async fn start(dir: &Path) -> Self {
-        let mut child = tokio::process::Command::new(BIN)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .current_dir(dir)
-            .env("DATABASE_URL", "sqlite://introgate.db?mode=rwc")
-            .env("GRAPHQL_WS_KEEPALIVE", "1h")
-            .env("RUST_LOG", "warn")
-            .env_remove("SMTP_URL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start introgate serve");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        loop {
-            let line = lines.next_line().await.unwrap().expect("server address");
-            if let Some(rest) = line.strip_prefix("introgate listening on ") {
-                let address = rest.split_whitespace().next().unwrap().to_owned();
-                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                return Self { child, address };
-            }
-        }
-    }
-
-    fn rss_kib(&self) -> u64 {
-        let pid = self.child.id().expect("running");
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap()
-    }
-
-    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let body: Value = request.send().await.unwrap().json().await.unwrap();
-        assert!(body.get("errors").is_none(), "{body}");
-        body["data"].clone()
-    }
-
-    async fn subscribers(&self) -> usize {
-        let text = reqwest::get(format!("{}/metrics", self.address))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("introgate_live_subscribers "))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0)
-    }
+/// How many subscriptions the server holds, from its metrics.
+async fn subscribers(server: &Server) -> usize {
+    let text = reqwest::get(format!("{}/metrics", server.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("introgate_live_subscribers "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The network, a company nobody receives for, a verified talent: (admin, talent, ids).
@@ -123,7 +80,12 @@ async fn fixture(dir: &Path) -> Fixture {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let server = Server::start(dir).await;
+    let server = Server::start(
+        dir,
+        "sqlite://introgate.db?mode=rwc",
+        &[("GRAPHQL_WS_KEEPALIVE", "1h")],
+    )
+    .await;
     let sign_in =
         "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
     let admin = server
@@ -240,9 +202,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn run(dir: &Path, fixture: &Fixture, n: usize) -> Run {
-    let server = Server::start(dir).await;
+    let server = Server::start(
+        dir,
+        "sqlite://introgate.db?mode=rwc",
+        &[("GRAPHQL_WS_KEEPALIVE", "1h")],
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rss_before = server.rss_kib();
+    let rss_before = rss_kib(&server);
     let (ready_tx, mut ready) = mpsc::unbounded_channel();
     let (arrival_tx, mut arrivals) = mpsc::unbounded_channel();
     let mut clients = Vec::with_capacity(n);
@@ -261,11 +228,11 @@ async fn run(dir: &Path, fixture: &Fixture, n: usize) -> Run {
             }
         }
     }
-    while server.subscribers().await < n {
+    while subscribers(&server).await < n {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_after = server.rss_kib();
+    let rss_after = rss_kib(&server);
 
     let mut latencies = Vec::with_capacity(n * EVENTS_PER_N);
     let mut round = 0;
