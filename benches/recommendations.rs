@@ -874,12 +874,17 @@ async fn main() {
         url.set_path(&name);
         let dir = tempfile::tempdir().unwrap();
         figures.extend(run("PostgreSQL", dir.path(), url.as_str(), &sizes).await);
-        sea_orm::ConnectionTrait::execute_unprepared(
-            &admin,
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        )
-        .await
-        .ok();
+        // INTROGATE_BENCH_KEEP_DB=1 keeps the database, to look at plans afterwards.
+        if std::env::var_os("INTROGATE_BENCH_KEEP_DB").is_some() {
+            println!("kept the database {name}");
+        } else {
+            sea_orm::ConnectionTrait::execute_unprepared(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await
+            .ok();
+        }
     }
 
     println!();

@@ -3,9 +3,9 @@
 //! department by the rule of [`crate::domain::matching`].
 //!
 //! The database's full-text index finds the candidates, never a scan: for each kind, one
-//! statement asks how many candidates each score tier has (each count stops early), and a
-//! second reads the candidates of the tiers down to the first with enough, at most
-//! [`TIER_ROWS`] per tier. Scores are then computed by the same rule that wrote the
+//! statement reads the candidates of the score tiers from the best down to the first with
+//! enough people, at most [`TIER_ROWS`] per tier (a tier is read only when the ones above
+//! it had too few). Scores are then computed by the same rule that wrote the
 //! index. So the cost depends on how many candidates are read, not on how many contacts
 //! exist; the statements are the same whatever the data. If more than [`TIER_ROWS`]
 //! candidates tie at the cut, the tie-breaks order the ones read.
@@ -117,15 +117,24 @@ pub async fn recommendations(
         verified_only: audience == Audience::Company,
     };
     let talent_hits = search::candidates(db, &talent_source, &tiers, first).await?;
-    let contact_hits = match audience {
-        Audience::Network => {
-            let source = Source::Contacts {
-                network_id: job.network_id,
-            };
-            search::candidates(db, &source, &tiers, first).await?
-        }
-        Audience::Company => Vec::new(),
-    };
+    // The network's sharing allies, by account: whose contacts are candidates, and who
+    // may appear in `knownBy`.
+    let mut allies: HashMap<Uuid, ally::Model> = HashMap::new();
+    let mut contact_hits = Vec::new();
+    if audience == Audience::Network {
+        allies = ally::Entity::find()
+            .filter(ally::Column::NetworkId.eq(job.network_id))
+            .filter(contacts::sharing_allies())
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|a| Some((a.account_id?, a)))
+            .collect();
+        let source = Source::Contacts {
+            owners: allies.keys().copied().collect(),
+        };
+        contact_hits = search::candidates(db, &source, &tiers, first).await?;
+    }
 
     let mut ranked: Vec<Ranked> = Vec::new();
     let talent_keys: HashSet<&str> = talent_hits
@@ -164,17 +173,7 @@ pub async fn recommendations(
     if let Some(cut_off) = ranked.get(first.saturating_sub(1)).map(|r| r.score) {
         ranked.retain(|r| r.score >= cut_off);
     }
-    // The network's sharing allies, by account: who may appear in `knownBy`.
-    let mut allies: HashMap<Uuid, ally::Model> = HashMap::new();
     if audience == Audience::Network {
-        allies = ally::Entity::find()
-            .filter(ally::Column::NetworkId.eq(job.network_id))
-            .filter(contacts::sharing_allies())
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|a| Some((a.account_id?, a)))
-            .collect();
         // The best first, within a budget: a large statement would cost a round trip more
         // than the look-up itself (see `KNOWN_BY_KEY_BYTES`).
         ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));

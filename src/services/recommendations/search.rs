@@ -12,8 +12,6 @@ use crate::{
 
 /// Copies of one person (one per ally who knows them) read at most.
 const PERSON_COPIES: u64 = 1000;
-/// Candidates counted per tier at most, to decide where to stop.
-const PROBE_ROWS: u64 = 200;
 
 /// Where candidates come from.
 pub enum Source {
@@ -22,8 +20,10 @@ pub enum Source {
         network_id: Uuid,
         verified_only: bool,
     },
-    /// The contacts shared with the network now.
-    Contacts { network_id: Uuid },
+    /// The contacts of these owners: the accounts of the allies who share with the
+    /// network now. Passed as values rather than joined, so the planner knows how many
+    /// there are (as a join, PostgreSQL guessed one and ran the full-text scan per ally).
+    Contacts { owners: Vec<Uuid> },
 }
 
 /// A candidate the index found.
@@ -37,57 +37,45 @@ pub struct Hit {
 }
 
 /// The candidates of the best tiers: every tier down to the first that has `wanted`
-/// people (or the last), each read up to [`TIER_ROWS`]. Two statements (one when any
-/// term is the only tier).
+/// people (or the last), each read up to [`TIER_ROWS`]. One statement: each tier is a
+/// materialised CTE that is only run when the tiers above it, counted, had too few
+/// people, so a job whose best tier is full reads that tier once and no other.
 pub async fn candidates(
     db: &impl ConnectionTrait,
     source: &Source,
     tiers: &[Tier],
     wanted: usize,
 ) -> ServiceResult<Vec<Hit>> {
-    let backend = db.get_database_backend();
-
-    // The first tier with enough people; CASE asks the next tier only when this one has
-    // too few, so a job whose best tier is full costs one count.
-    let last = if tiers.len() == 1 {
-        0
-    } else {
-        let mut probe = Sql::new(backend);
-        let branches: Vec<String> = tiers[..tiers.len() - 1]
-            .iter()
-            .enumerate()
-            .map(|(i, tier)| {
-                let rows = source.rows(&mut probe, tier, PROBE_ROWS);
-                let wanted = probe.bind(wanted as i64);
-                format!("WHEN (SELECT count(DISTINCT person) FROM ({rows}) AS p{i}) >= {wanted} THEN {i}")
-            })
-            .collect();
-        probe.text = format!(
-            "SELECT CAST(CASE {} ELSE {} END AS BIGINT) AS tier",
-            branches.join(" "),
-            tiers.len() - 1
-        );
-        let row = db
-            .query_one_raw(probe.statement())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the recommendations probe returned no row"))?;
-        let tier: i64 = row.try_get("", "tier")?;
-        usize::try_from(tier).map_err(anyhow::Error::from)?
-    };
-
-    let mut read = Sql::new(backend);
-    let parts: Vec<String> = tiers[..=last]
+    if matches!(source, Source::Contacts { owners } if owners.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    let wanted = sql.bind(wanted as i64);
+    let scope = source.scope(&mut sql);
+    let ctes: Vec<String> = tiers
         .iter()
         .enumerate()
         .map(|(i, tier)| {
-            let rows = source.rows(&mut read, tier, TIER_ROWS);
-            format!("SELECT * FROM ({rows}) AS r{i}")
+            let rows = source.rows(&mut sql, &scope, tier, TIER_ROWS);
+            format!("t{i} AS MATERIALIZED ({rows})")
         })
         .collect();
-    read.text = parts.join(" UNION ALL ");
+    let reads: Vec<String> = (0..tiers.len())
+        .map(|i| {
+            let too_few: Vec<String> = (0..i)
+                .map(|above| format!("(SELECT count(DISTINCT person) FROM t{above}) < {wanted}"))
+                .collect();
+            if too_few.is_empty() {
+                format!("SELECT * FROM t{i}")
+            } else {
+                format!("SELECT * FROM t{i} WHERE {}", too_few.join(" AND "))
+            }
+        })
+        .collect();
+    sql.text = format!("WITH {} {}", ctes.join(", "), reads.join(" UNION ALL "));
     let mut seen = std::collections::HashSet::new();
     let mut hits = Vec::new();
-    for row in db.query_all_raw(read.statement()).await? {
+    for row in db.query_all_raw(sql.statement()).await? {
         let hit = source.hit(&row)?;
         if seen.insert(hit.id) {
             hits.push(hit);
@@ -97,63 +85,60 @@ pub async fn candidates(
 }
 
 impl Source {
-    /// The candidates of one tier, at most `limit`, with the columns [`Source::hit`] reads
-    /// and `person` (who they are, for counting people).
-    fn rows(&self, sql: &mut Sql, tier: &Tier, limit: u64) -> String {
+    /// Who may be found, bound once for every tier: a condition on the rows of
+    /// [`Source::rows`].
+    fn scope(&self, sql: &mut Sql) -> String {
+        match self {
+            Source::Contacts { owners } => {
+                let owners: Vec<String> = owners.iter().map(|owner| sql.bind(*owner)).collect();
+                format!("owner_account_id IN ({})", owners.join(", "))
+            }
+            Source::Talent {
+                network_id,
+                verified_only,
+            } => {
+                let network = sql.bind(*network_id);
+                if *verified_only {
+                    let verified = sql.bind(true);
+                    format!("talent.network_id = {network} AND talent.verified = {verified}")
+                } else {
+                    format!("talent.network_id = {network}")
+                }
+            }
+        }
+    }
+
+    /// The candidates of one tier within `scope`, at most `limit`, with the columns
+    /// [`Source::hit`] reads and `person` (who they are, for counting people).
+    fn rows(&self, sql: &mut Sql, scope: &str, tier: &Tier, limit: u64) -> String {
         let backend = sql.backend;
         let query = sql.bind(match backend {
             DbBackend::Postgres => tsquery(tier),
             _ => fts5_query(tier),
         });
         match (self, backend) {
-            (Source::Contacts { network_id }, backend) => {
-                let network = sql.bind(*network_id);
-                let sharing = sql.bind(true);
-                let owners = format!(
-                    "SELECT account_id FROM ally WHERE network_id = {network} \
-                     AND sharing_contacts = {sharing} AND account_id IS NOT NULL"
-                );
-                match backend {
-                    DbBackend::Postgres => format!(
-                        "SELECT id, person_key AS person, search_terms AS terms FROM contact \
-                         WHERE search_vector @@ to_tsquery('simple', {query}) \
-                         AND owner_account_id IN ({owners}) LIMIT {limit}"
-                    ),
-                    _ => format!(
-                        "SELECT contact_id AS id, person_key AS person, terms FROM contact_fts \
-                         WHERE contact_fts MATCH {query} \
-                         AND owner_account_id IN ({owners}) LIMIT {limit}"
-                    ),
-                }
-            }
-            (
-                Source::Talent {
-                    network_id,
-                    verified_only,
-                },
-                backend,
-            ) => {
-                let network = sql.bind(*network_id);
-                let verified = if *verified_only {
-                    format!(" AND talent.verified = {}", sql.bind(true))
-                } else {
-                    String::new()
-                };
+            (Source::Contacts { .. }, DbBackend::Postgres) => format!(
+                "SELECT id, person_key AS person, search_terms AS terms FROM contact \
+                 WHERE search_vector @@ to_tsquery('simple', {query}) AND {scope} LIMIT {limit}"
+            ),
+            (Source::Contacts { .. }, _) => format!(
+                "SELECT contact_id AS id, person_key AS person, terms FROM contact_fts \
+                 WHERE contact_fts MATCH {query} AND {scope} LIMIT {limit}"
+            ),
+            (Source::Talent { .. }, backend) => {
                 let columns = "talent.id AS id, talent.id AS person, talent.verified AS verified, \
                     talent.linkedin_url AS linkedin_url, talent.email_key AS email_key, \
                     talent.search_terms AS terms";
                 match backend {
                     DbBackend::Postgres => format!(
                         "SELECT {columns} FROM talent \
-                         WHERE search_vector @@ to_tsquery('simple', {query}) \
-                         AND talent.network_id = {network}{verified} LIMIT {limit}"
+                         WHERE search_vector @@ to_tsquery('simple', {query}) AND {scope} LIMIT {limit}"
                     ),
                     // CROSS JOIN keeps the index as the outer loop: SQLite
                     // would otherwise walk the network's talent and scan the index for each.
                     _ => format!(
                         "SELECT {columns} FROM talent_fts CROSS JOIN talent ON talent.id = talent_fts.talent_id \
-                         WHERE talent_fts MATCH {query} \
-                         AND talent.network_id = {network}{verified} LIMIT {limit}"
+                         WHERE talent_fts MATCH {query} AND {scope} LIMIT {limit}"
                     ),
                 }
             }
