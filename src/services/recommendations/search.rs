@@ -38,7 +38,7 @@ pub struct Hit {
 
 /// The candidates of the best tiers: every tier down to the first that has `wanted`
 /// people (or the last), each read up to [`TIER_ROWS`]. One statement: each tier is a
-/// materialised CTE that is only run when the tiers above it, counted, had too few
+/// materialised CTE whose scan only runs when the tiers above it, counted, had too few
 /// people, so a job whose best tier is full reads that tier once and no other.
 pub async fn candidates(
     db: &impl ConnectionTrait,
@@ -52,25 +52,30 @@ pub async fn candidates(
     let mut sql = Sql::new(db.get_database_backend());
     let wanted = sql.bind(wanted as i64);
     let scope = source.scope(&mut sql);
+    // Each tier's LIMIT is 0 unless the tiers above it, counted, have too few people: both
+    // databases then skip its scan (in WHERE, SQLite would test it on every row of the
+    // scan, and in the outer query it would still run the CTE).
     let ctes: Vec<String> = tiers
         .iter()
         .enumerate()
         .map(|(i, tier)| {
-            let rows = source.rows(&mut sql, &scope, tier, TIER_ROWS);
+            let too_few: Vec<String> = (0..i)
+                .map(|above| format!("(SELECT count(DISTINCT person) FROM t{above}) < {wanted}"))
+                .collect();
+            let limit = if too_few.is_empty() {
+                TIER_ROWS.to_string()
+            } else {
+                format!(
+                    "CASE WHEN {} THEN {TIER_ROWS} ELSE 0 END",
+                    too_few.join(" AND ")
+                )
+            };
+            let rows = source.rows(&mut sql, &scope, tier, &limit);
             format!("t{i} AS MATERIALIZED ({rows})")
         })
         .collect();
     let reads: Vec<String> = (0..tiers.len())
-        .map(|i| {
-            let too_few: Vec<String> = (0..i)
-                .map(|above| format!("(SELECT count(DISTINCT person) FROM t{above}) < {wanted}"))
-                .collect();
-            if too_few.is_empty() {
-                format!("SELECT * FROM t{i}")
-            } else {
-                format!("SELECT * FROM t{i} WHERE {}", too_few.join(" AND "))
-            }
-        })
+        .map(|i| format!("SELECT * FROM t{i}"))
         .collect();
     sql.text = format!("WITH {} {}", ctes.join(", "), reads.join(" UNION ALL "));
     let mut seen = std::collections::HashSet::new();
@@ -110,7 +115,7 @@ impl Source {
 
     /// The candidates of one tier within `scope`, at most `limit`, with the columns
     /// [`Source::hit`] reads and `person` (who they are, for counting people).
-    fn rows(&self, sql: &mut Sql, scope: &str, tier: &Tier, limit: u64) -> String {
+    fn rows(&self, sql: &mut Sql, scope: &str, tier: &Tier, limit: &str) -> String {
         let backend = sql.backend;
         let query = sql.bind(match backend {
             DbBackend::Postgres => tsquery(tier),
