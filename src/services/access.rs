@@ -11,7 +11,10 @@ use std::{
 use entities::{
     ally, company_admin, enums::CompanyAdminStatus, enums::JobStatus, network_admin, talent,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, UnionType},
+};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -136,57 +139,90 @@ impl Actor {
     }
 }
 
+/// Every membership of an account, in one statement: the four roles as rows of
+/// (role, network, id, verified).
 async fn load_memberships(db: &Db, account_id: Option<Uuid>) -> ServiceResult<Memberships> {
     let Some(account_id) = account_id else {
         return Ok(Memberships::default());
     };
-    let conn = db.read();
-    let admin_of = network_admin::Entity::find()
+    let role = |name: &'static str| Expr::val(name);
+    let mut query = network_admin::Entity::find()
         .select_only()
-        .column(network_admin::Column::NetworkId)
+        .column_as(role(ADMIN), "role")
+        .column_as(network_admin::Column::NetworkId, "network_id")
+        .column_as(network_admin::Column::NetworkId, "id")
+        .column_as(Expr::val(false), "verified")
         .filter(network_admin::Column::AccountId.eq(account_id))
-        .into_tuple::<Uuid>()
-        .all(conn)
+        .into_query();
+    query
+        .union(
+            UnionType::All,
+            company_admin::Entity::find()
+                .select_only()
+                .column_as(role(COMPANY_ADMIN), "role")
+                .column(company_admin::Column::NetworkId)
+                .column_as(company_admin::Column::CompanyId, "id")
+                .column_as(Expr::val(false), "verified")
+                .filter(company_admin::Column::AccountId.eq(account_id))
+                .filter(company_admin::Column::Status.eq(CompanyAdminStatus::Active))
+                .into_query(),
+        )
+        .union(
+            UnionType::All,
+            talent::Entity::find()
+                .select_only()
+                .column_as(role(TALENT), "role")
+                .columns([
+                    talent::Column::NetworkId,
+                    talent::Column::Id,
+                    talent::Column::Verified,
+                ])
+                .filter(talent::Column::AccountId.eq(account_id))
+                .into_query(),
+        )
+        .union(
+            UnionType::All,
+            ally::Entity::find()
+                .select_only()
+                .column_as(role(ALLY), "role")
+                .columns([ally::Column::NetworkId, ally::Column::Id])
+                .column_as(Expr::val(false), "verified")
+                .filter(ally::Column::AccountId.eq(account_id))
+                .into_query(),
+        );
+    let conn = db.read();
+    let rows = conn
+        .query_all_raw(conn.get_database_backend().build(&query))
         .await?;
-    let companies = company_admin::Entity::find()
-        .select_only()
-        .columns([
-            company_admin::Column::CompanyId,
-            company_admin::Column::NetworkId,
-        ])
-        .filter(company_admin::Column::AccountId.eq(account_id))
-        .filter(company_admin::Column::Status.eq(CompanyAdminStatus::Active))
-        .into_tuple::<(Uuid, Uuid)>()
-        .all(conn)
-        .await?;
-    let talent = talent::Entity::find()
-        .select_only()
-        .columns([
-            talent::Column::NetworkId,
-            talent::Column::Id,
-            talent::Column::Verified,
-        ])
-        .filter(talent::Column::AccountId.eq(account_id))
-        .into_tuple::<(Uuid, Uuid, bool)>()
-        .all(conn)
-        .await?;
-    let allies = ally::Entity::find()
-        .select_only()
-        .columns([ally::Column::NetworkId, ally::Column::Id])
-        .filter(ally::Column::AccountId.eq(account_id))
-        .into_tuple::<(Uuid, Uuid)>()
-        .all(conn)
-        .await?;
-    Ok(Memberships {
-        admin_of: admin_of.into_iter().collect(),
-        company_admin_of: companies.into_iter().collect(),
-        talent_in: talent
-            .into_iter()
-            .map(|(network, id, verified)| (network, (id, verified)))
-            .collect(),
-        ally_in: allies.into_iter().collect(),
-    })
+    let mut memberships = Memberships::default();
+    for row in rows {
+        let role: String = row.try_get("", "role")?;
+        let network: Uuid = row.try_get("", "network_id")?;
+        let id: Uuid = row.try_get("", "id")?;
+        match role.as_str() {
+            ADMIN => {
+                memberships.admin_of.insert(network);
+            }
+            COMPANY_ADMIN => {
+                memberships.company_admin_of.insert(id, network);
+            }
+            TALENT => {
+                let verified: bool = row.try_get("", "verified")?;
+                memberships.talent_in.insert(network, (id, verified));
+            }
+            ALLY => {
+                memberships.ally_in.insert(network, id);
+            }
+            other => return Err(anyhow::anyhow!("unknown membership role {other}").into()),
+        }
+    }
+    Ok(memberships)
 }
+
+const ADMIN: &str = "admin";
+const COMPANY_ADMIN: &str = "company_admin";
+const TALENT: &str = "talent";
+const ALLY: &str = "ally";
 
 /// An actor's rights in one network: the role table of SPEC §4.1 as predicates.
 #[derive(Debug, Clone)]
