@@ -23,6 +23,8 @@ pub enum Source {
     /// The contacts of these owners: the accounts of the allies who share with the
     /// network now. Passed as values rather than joined, so the planner knows how many
     /// there are (as a join, PostgreSQL guessed one and ran the full-text scan per ally).
+    /// One value each: PostgreSQL takes 65,535 per statement and SQLite 32,766, far more
+    /// allies than a network has.
     Contacts { owners: Vec<Uuid> },
 }
 
