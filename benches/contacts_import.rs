@@ -17,51 +17,12 @@ use serde_json::{Value, json};
 #[path = "support/server.rs"]
 mod server;
 
-use server::{BIN, Server, secret_key};
-
-const PASSWORD: &str = "correct horse battery";
+use server::{PASSWORD, Server, bootstrap};
 
 /// A signed-in ally of a new network.
 async fn ally(dir: &Path, database_url: &str) -> (Server, String) {
-    let output = std::process::Command::new(BIN)
-        .args(["bootstrap", "--network-name", "Bench"])
-        .args([
-            "--admin-email",
-            "admin@bench.test",
-            "--admin-password",
-            PASSWORD,
-        ])
-        .current_dir(dir)
-        .env("DATABASE_URL", database_url)
-        .env("INTROGATE_SECRET_KEY", secret_key())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let server = Server::start(dir, database_url, &[]).await;
-    let sign_in =
-        "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
-    let admin = server
-        .gql(
-            None,
-            sign_in,
-            json!({ "e": "admin@bench.test", "p": PASSWORD }),
-        )
-        .await["signIn"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let network = server
-        .gql(
-            Some(&admin),
-            "{ viewer { networkAdminOf { id } } }",
-            json!({}),
-        )
-        .await["viewer"]["networkAdminOf"][0]["id"]
-        .clone();
+    let (server, admin, network) = bootstrap(dir, database_url, &[]).await;
+    let network = network["id"].clone();
     server.gql(Some(&admin), "mutation($n: ID!) { inviteTeamMember(input: {networkId: $n, role: ALLY, name: \"Alex\", email: \"alex@bench.test\"}) { ally { id } } }", json!({ "n": network })).await;
     let token = invitation_token(&dir.join("mail")).await;
     let joined = server.gql(None, "mutation($t: String!, $p: String!) { acceptInvitation(input: {token: $t, password: $p, acceptTerms: true}) { token } }", json!({ "t": token, "p": PASSWORD })).await;

@@ -34,9 +34,7 @@ use serde_json::{Value, json};
 #[path = "support/server.rs"]
 mod server;
 
-use server::{BIN, Server, secret_key};
-
-const PASSWORD: &str = "correct horse battery";
+use server::{PASSWORD, Server, bootstrap};
 
 /// The sizes measured (total contacts shared with the network), capped by the argument.
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
@@ -453,44 +451,8 @@ struct Network {
 impl Network {
     /// A new network with its company, jobs and talent, and `allies` invited allies.
     async fn create(dir: &Path, database_url: &str, allies: usize) -> Self {
-        let output = std::process::Command::new(BIN)
-            .args(["bootstrap", "--network-name", "Bench"])
-            .args([
-                "--admin-email",
-                "admin@bench.test",
-                "--admin-password",
-                PASSWORD,
-            ])
-            .current_dir(dir)
-            .env("DATABASE_URL", database_url)
-            .env("INTROGATE_SECRET_KEY", secret_key())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let server = Server::start(dir, database_url, &[]).await;
-        let sign_in = "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
-        let admin = server
-            .gql(
-                None,
-                sign_in,
-                json!({ "e": "admin@bench.test", "p": PASSWORD }),
-            )
-            .await["signIn"]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let id = server
-            .gql(
-                Some(&admin),
-                "{ viewer { networkAdminOf { id } } }",
-                json!({}),
-            )
-            .await["viewer"]["networkAdminOf"][0]["id"]
-            .clone();
+        let (server, admin, network) = bootstrap(dir, database_url, &[]).await;
+        let id = network["id"].clone();
 
         let company = server
             .mutate(&admin, "createCompany", "mutation($n: ID!) { createCompany(input: {networkId: $n, name: \"Portfolio Co\", domain: \"portfolio.test\"}) { company { id } userErrors { message } } }", json!({ "n": id }))

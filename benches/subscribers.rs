@@ -24,8 +24,7 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::H
 #[path = "support/server.rs"]
 mod server;
 
-use server::{BIN, Server};
-const PASSWORD: &str = "correct horse battery";
+use server::{PASSWORD, Server, bootstrap};
 const EVENTS_PER_N: usize = 5;
 const INBOX: &str = "subscription($n: ID!) { inboxUpdated(networkId: $n) { cursor kind counts { inNetwork outOfNetwork } introRequest { id status } } }";
 
@@ -62,55 +61,14 @@ struct Fixture {
 }
 
 async fn fixture(dir: &Path) -> Fixture {
-    let output = std::process::Command::new(BIN)
-        .args([
-            "bootstrap",
-            "--network-name",
-            "Bench",
-            "--admin-email",
-            "admin@bench.test",
-        ])
-        .args(["--admin-password", PASSWORD])
-        .current_dir(dir)
-        .env("DATABASE_URL", "sqlite://introgate.db?mode=rwc")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let server = Server::start(
+    let (server, admin_token, network) = bootstrap(
         dir,
         "sqlite://introgate.db?mode=rwc",
         &[("GRAPHQL_WS_KEEPALIVE", "1h")],
     )
     .await;
-    let sign_in =
-        "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
-    let admin = server
-        .gql(
-            None,
-            sign_in,
-            json!({ "e": "admin@bench.test", "p": PASSWORD }),
-        )
-        .await;
-    let admin_token = admin["signIn"]["token"].as_str().unwrap().to_owned();
-    let viewer = server
-        .gql(
-            Some(&admin_token),
-            "{ viewer { networkAdminOf { id slug } } }",
-            json!({}),
-        )
-        .await;
-    let network_id = viewer["viewer"]["networkAdminOf"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let slug = viewer["viewer"]["networkAdminOf"][0]["slug"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let network_id = network["id"].as_str().unwrap().to_owned();
+    let slug = network["slug"].as_str().unwrap().to_owned();
     let company = server.gql(Some(&admin_token), "mutation($n: ID!) { createCompany(input: {networkId: $n, name: \"Acme\"}) { company { id } } }", json!({ "n": network_id })).await;
     let company_id = company["createCompany"]["company"]["id"]
         .as_str()

@@ -100,3 +100,56 @@ pub fn secret_key() -> &'static str {
     static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     KEY.get_or_init(|| hex::encode(rand::random::<[u8; 32]>()))
 }
+
+/// The password of every account the benches make.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A new network, "Bench", made by `introgate bootstrap` in `dir` and then served (with
+/// `env` besides): the server, its admin's session token and the network's viewer fields
+/// (`id slug`).
+pub async fn bootstrap(
+    dir: &Path,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> (Server, String, Value) {
+    let output = std::process::Command::new(BIN)
+        .args(["bootstrap", "--network-name", "Bench"])
+        .args([
+            "--admin-email",
+            "admin@bench.test",
+            "--admin-password",
+            PASSWORD,
+        ])
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("INTROGATE_SECRET_KEY", secret_key())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let server = Server::start(dir, database_url, env).await;
+    let sign_in =
+        "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
+    let admin = server
+        .gql(
+            None,
+            sign_in,
+            json!({ "e": "admin@bench.test", "p": PASSWORD }),
+        )
+        .await["signIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let network = server
+        .gql(
+            Some(&admin),
+            "{ viewer { networkAdminOf { id slug } } }",
+            json!({}),
+        )
+        .await["viewer"]["networkAdminOf"][0]
+        .clone();
+    (server, admin, network)
+}
