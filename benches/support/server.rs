@@ -26,7 +26,26 @@ impl Server {
     /// `introgate serve` in `dir` on `database_url`, with a key (PostgreSQL requires one),
     /// without SMTP (emails land in `dir/mail`), and with `env` besides.
     pub async fn start(dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Self {
-        let mut child = tokio::process::Command::new(BIN)
+        Self::start_on(None, dir, database_url, env).await
+    }
+
+    /// As [`Server::start`], on the CPUs `cpus` only (`taskset -c`) when given: the process
+    /// then sees only those, and sizes its runtime for them.
+    pub async fn start_on(
+        cpus: Option<&str>,
+        dir: &Path,
+        database_url: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut taskset = tokio::process::Command::new("taskset");
+                taskset.args(["-c", cpus, BIN]);
+                taskset
+            }
+            None => tokio::process::Command::new(BIN),
+        };
+        let mut child = command
             .args(["serve", "--bind", "127.0.0.1:0"])
             .current_dir(dir)
             .env("DATABASE_URL", database_url)
@@ -112,6 +131,15 @@ pub async fn bootstrap(
     database_url: &str,
     env: &[(&str, &str)],
 ) -> (Server, String, Value) {
+    create_network(dir, database_url);
+    let server = Server::start(dir, database_url, env).await;
+    let (admin, network) = sign_in_admin(&server).await;
+    (server, admin, network)
+}
+
+/// The network "Bench" and its admin, made by `introgate bootstrap` in `dir` (which
+/// migrates the database first).
+pub fn create_network(dir: &Path, database_url: &str) {
     let output = std::process::Command::new(BIN)
         .args(["bootstrap", "--network-name", "Bench"])
         .args([
@@ -130,7 +158,11 @@ pub async fn bootstrap(
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let server = Server::start(dir, database_url, env).await;
+}
+
+/// The bench network's admin signed in on `server`: the session token and the network's
+/// viewer fields (`id slug`).
+pub async fn sign_in_admin(server: &Server) -> (String, Value) {
     let sign_in =
         "mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }";
     let admin = server
@@ -151,5 +183,5 @@ pub async fn bootstrap(
         )
         .await["viewer"]["networkAdminOf"][0]
         .clone();
-    (server, admin, network)
+    (admin, network)
 }
