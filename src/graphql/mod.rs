@@ -55,10 +55,14 @@ pub fn request_data(
     actor: Arc<Actor>,
     attempt: Arc<crate::services::throttle::PasswordAttempt>,
 ) -> async_graphql::Request {
+    let loaders = loaders::Loaders::new(state);
+    // The actor's networks were read with its memberships: most requests need no other.
+    if let Some(memberships) = actor.loaded_memberships() {
+        loaders
+            .networks
+            .prime(memberships.networks().iter().map(|n| (n.id, n.clone())));
+    }
     request
-        .data(Arc::new(context::RequestScope::new(
-            actor,
-            loaders::Loaders::new(state),
-        )))
+        .data(Arc::new(context::RequestScope::new(actor, loaders)))
         .data(attempt)
 }

@@ -262,7 +262,7 @@ async fn actor(http: &HttpState, headers: &HeaderMap) -> Result<Arc<Actor>, Resp
         return Err(unauthenticated("use `Authorization: Bearer <token>`"));
     };
     match accounts::authenticate(&http.state, token).await {
-        Ok(Some(principal)) => Ok(Arc::new(Actor::new(principal))),
+        Ok(Some(actor)) => Ok(Arc::new(actor)),
         Ok(None) => Err(unauthenticated("the token is invalid, expired or revoked")),
         Err(error) => {
             // The client only learns that it failed, and the id of the log line.

@@ -312,25 +312,24 @@ impl Connection {
                     .and_then(|(_, value)| value.as_str())
             })
             .and_then(super::bearer_token);
-        let principal = match token {
+        let actor = match token {
             Some(token) => self.authenticate(token).await?,
             None => None,
         };
-        let (Some(token), Some(principal)) = (token, principal) else {
+        let (Some(token), Some(actor)) = (token, actor) else {
             return Err(forbidden(
                 "connection_init needs {\"authorization\": \"Bearer <token>\"} with a valid token",
             ));
         };
-        let actor = watch::Sender::new(Arc::new(Actor::new(principal.clone())));
         self.identity = Some(Identity {
             token: token.to_owned(),
-            principal,
-            actor,
+            principal: actor.principal.clone(),
+            actor: watch::Sender::new(Arc::new(actor)),
         });
         Ok(Some(json!({ "type": "connection_ack" })))
     }
 
-    async fn authenticate(&self, token: &str) -> Result<Option<Principal>, Close> {
+    async fn authenticate(&self, token: &str) -> Result<Option<Actor>, Close> {
         accounts::authenticate(&self.http.state, token)
             .await
             .map_err(|error| {
@@ -355,10 +354,10 @@ impl Connection {
         }
         let token = identity.token.clone();
         match self.authenticate(&token).await? {
-            Some(principal) => {
-                // A fresh actor loads fresh memberships; every subscription re-checks.
+            Some(actor) => {
+                // A fresh actor, read with fresh memberships; every subscription re-checks.
                 if let Some(identity) = &self.identity {
-                    identity.actor.send_replace(Arc::new(Actor::new(principal)));
+                    identity.actor.send_replace(Arc::new(actor));
                 }
                 Ok(())
             }

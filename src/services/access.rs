@@ -9,11 +9,13 @@ use std::{
 };
 
 use entities::{
-    ally, company_admin, enums::CompanyAdminStatus, enums::JobStatus, network_admin, talent,
+    ally, company_admin, enums::CompanyAdminStatus, enums::JobStatus, network, network_admin,
+    session, talent,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Expr, UnionType},
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
+    QuerySelect, QueryTrait, Select,
+    sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, SimpleExpr, UnionType},
 };
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -52,6 +54,8 @@ pub struct Memberships {
     talent_in: HashMap<Uuid, (Uuid, bool)>,
     /// Ally profiles: network → ally id.
     ally_in: HashMap<Uuid, Uuid>,
+    /// The networks of these memberships, as read with them.
+    networks: Vec<network::Model>,
 }
 
 impl Memberships {
@@ -69,6 +73,11 @@ impl Memberships {
 
     pub fn ally_profiles(&self) -> impl Iterator<Item = Uuid> + '_ {
         self.ally_in.values().copied()
+    }
+
+    /// The rows of the networks the memberships are in.
+    pub fn networks(&self) -> &[network::Model] {
+        &self.networks
     }
 }
 
@@ -99,6 +108,11 @@ impl Actor {
             Principal::ApiToken { .. } => Err(ServiceError::Forbidden),
             Principal::Anonymous => Err(ServiceError::Unauthenticated),
         }
+    }
+
+    /// The memberships, if they are loaded already.
+    pub fn loaded_memberships(&self) -> Option<&Arc<Memberships>> {
+        self.memberships.get()
     }
 
     pub async fn memberships(&self, db: &Db) -> ServiceResult<Arc<Memberships>> {
@@ -139,22 +153,91 @@ impl Actor {
     }
 }
 
+/// Whose memberships to read: an account's, or those of the account a live session names
+/// (found in the same statement).
+enum Whose {
+    Account(Uuid),
+    Session(Box<Select<session::Entity>>),
+}
+
+impl Whose {
+    /// `column` (an account id) is this account.
+    fn is(&self, column: impl ColumnTrait) -> SimpleExpr {
+        match self {
+            Self::Account(id) => column.eq(*id),
+            Self::Session(live) => column.in_subquery(
+                (**live)
+                    .clone()
+                    .select_only()
+                    .column(session::Column::AccountId)
+                    .into_query(),
+            ),
+        }
+    }
+}
+
 /// Every membership of an account, in one statement: the four roles as rows of
 /// (role, network, id, verified).
 async fn load_memberships(db: &Db, account_id: Option<Uuid>) -> ServiceResult<Memberships> {
     let Some(account_id) = account_id else {
         return Ok(Memberships::default());
     };
+    let rows = membership_rows(db, None, Whose::Account(account_id)).await?;
+    let mut memberships = Memberships::default();
+    for row in rows {
+        memberships.add(&row)?;
+    }
+    Ok(memberships)
+}
+
+/// The actor of the live session `live` finds (at most one), with its memberships and
+/// their networks, in one statement; `None` when there is no such session.
+pub async fn session_actor(db: &Db, live: Select<session::Entity>) -> ServiceResult<Option<Actor>> {
+    // The session itself comes first, as a row of its own: (session, account, session id).
+    let session_row = live
+        .clone()
+        .select_only()
+        .column_as(Expr::val(SESSION), "role")
+        .column_as(session::Column::AccountId, "network_id")
+        .column_as(session::Column::Id, "id")
+        .column_as(Expr::val(false), "verified")
+        .into_query();
+    let rows = membership_rows(db, Some(session_row), Whose::Session(Box::new(live))).await?;
+    let mut principal = None;
+    let mut memberships = Memberships::default();
+    for row in rows {
+        if row.try_get::<String>("", "role")? == SESSION {
+            principal = Some(Principal::Account {
+                account_id: row.try_get("", "network_id")?,
+                session_id: row.try_get("", "id")?,
+            });
+        } else {
+            memberships.add(&row)?;
+        }
+    }
+    Ok(principal.map(|principal| Actor {
+        principal,
+        memberships: OnceCell::new_with(Some(Arc::new(memberships))),
+    }))
+}
+
+/// The rows of `first` (if any), then the four roles' rows of `whose` as (role, network, id,
+/// verified), each with its network's columns (prefixed `n_`; null where there is none).
+async fn membership_rows(
+    db: &Db,
+    first: Option<SelectStatement>,
+    whose: Whose,
+) -> ServiceResult<Vec<sea_orm::QueryResult>> {
     let role = |name: &'static str| Expr::val(name);
-    let mut query = network_admin::Entity::find()
+    let mut roles = network_admin::Entity::find()
         .select_only()
         .column_as(role(ADMIN), "role")
         .column_as(network_admin::Column::NetworkId, "network_id")
         .column_as(network_admin::Column::NetworkId, "id")
         .column_as(Expr::val(false), "verified")
-        .filter(network_admin::Column::AccountId.eq(account_id))
+        .filter(whose.is(network_admin::Column::AccountId))
         .into_query();
-    query
+    roles
         .union(
             UnionType::All,
             company_admin::Entity::find()
@@ -163,7 +246,7 @@ async fn load_memberships(db: &Db, account_id: Option<Uuid>) -> ServiceResult<Me
                 .column(company_admin::Column::NetworkId)
                 .column_as(company_admin::Column::CompanyId, "id")
                 .column_as(Expr::val(false), "verified")
-                .filter(company_admin::Column::AccountId.eq(account_id))
+                .filter(whose.is(company_admin::Column::AccountId))
                 .filter(company_admin::Column::Status.eq(CompanyAdminStatus::Active))
                 .into_query(),
         )
@@ -177,7 +260,7 @@ async fn load_memberships(db: &Db, account_id: Option<Uuid>) -> ServiceResult<Me
                     talent::Column::Id,
                     talent::Column::Verified,
                 ])
-                .filter(talent::Column::AccountId.eq(account_id))
+                .filter(whose.is(talent::Column::AccountId))
                 .into_query(),
         )
         .union(
@@ -187,38 +270,73 @@ async fn load_memberships(db: &Db, account_id: Option<Uuid>) -> ServiceResult<Me
                 .column_as(role(ALLY), "role")
                 .columns([ally::Column::NetworkId, ally::Column::Id])
                 .column_as(Expr::val(false), "verified")
-                .filter(ally::Column::AccountId.eq(account_id))
+                .filter(whose.is(ally::Column::AccountId))
                 .into_query(),
         );
+    let rows = match first {
+        Some(mut first) => {
+            first.union(UnionType::All, roles);
+            first
+        }
+        None => roles,
+    };
+    // Each row with its network: the networks a request touches are mostly the actor's
+    // own, and the loaders are primed with them.
+    let m = Alias::new("m");
+    let mut query = Query::select();
+    query
+        .columns(["role", "network_id", "id", "verified"].map(|c| (m.clone(), Alias::new(c))))
+        .from_subquery(rows, m.clone())
+        .join(
+            JoinType::LeftJoin,
+            network::Entity,
+            Expr::col((network::Entity, network::Column::Id))
+                .equals((m.clone(), Alias::new("network_id"))),
+        );
+    for column in network::Column::iter() {
+        query.expr_as(
+            Expr::col((network::Entity, column)),
+            Alias::new(format!("n_{}", column.as_str())),
+        );
+    }
     let conn = db.read();
-    let rows = conn
+    Ok(conn
         .query_all_raw(conn.get_database_backend().build(&query))
-        .await?;
-    let mut memberships = Memberships::default();
-    for row in rows {
+        .await?)
+}
+
+impl Memberships {
+    /// One row of [`membership_rows`].
+    fn add(&mut self, row: &sea_orm::QueryResult) -> ServiceResult<()> {
         let role: String = row.try_get("", "role")?;
         let network: Uuid = row.try_get("", "network_id")?;
         let id: Uuid = row.try_get("", "id")?;
         match role.as_str() {
             ADMIN => {
-                memberships.admin_of.insert(network);
+                self.admin_of.insert(network);
             }
             COMPANY_ADMIN => {
-                memberships.company_admin_of.insert(id, network);
+                self.company_admin_of.insert(id, network);
             }
             TALENT => {
                 let verified: bool = row.try_get("", "verified")?;
-                memberships.talent_in.insert(network, (id, verified));
+                self.talent_in.insert(network, (id, verified));
             }
             ALLY => {
-                memberships.ally_in.insert(network, id);
+                self.ally_in.insert(network, id);
             }
             other => return Err(anyhow::anyhow!("unknown membership role {other}").into()),
         }
+        if !self.networks.iter().any(|n| n.id == network)
+            && let Some(row) = network::Model::from_query_result_optional(row, "n_")?
+        {
+            self.networks.push(row);
+        }
+        Ok(())
     }
-    Ok(memberships)
 }
 
+const SESSION: &str = "session";
 const ADMIN: &str = "admin";
 const COMPANY_ADMIN: &str = "company_admin";
 const TALENT: &str = "talent";

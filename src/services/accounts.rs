@@ -12,7 +12,7 @@ use crate::{
     error::{ServiceError, ServiceResult, UserError, UserErrorCode, is_unique_violation},
     live::{AccessChange, Signal},
     services::{
-        access::{Actor, Principal},
+        access::{self, Actor, Principal},
         throttle::PasswordAttempt,
         tx::Tx,
     },
@@ -23,31 +23,29 @@ pub const SESSION_PREFIX: &str = "igs_";
 pub const API_TOKEN_PREFIX: &str = "igt_";
 const SESSION_LIFETIME: Duration = Duration::days(30);
 
-/// Whom a bearer token stands for; `None` if it is unknown, revoked or expired.
+/// Whom a bearer token stands for, with their memberships when it is a session (read
+/// with it, in one statement); `None` if it is unknown, revoked or expired.
 #[tracing::instrument(skip_all)]
-pub async fn authenticate(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
+pub async fn authenticate(state: &AppState, token: &str) -> ServiceResult<Option<Actor>> {
     let hash = TokenHash::of(token);
     let now = state.now();
     if token.starts_with(SESSION_PREFIX) {
-        let found = session::Entity::find()
+        let live = session::Entity::find()
             .filter(session::Column::TokenHash.eq(hash.0))
             .filter(session::Column::RevokedAt.is_null())
-            .filter(session::Column::ExpiresAt.gt(now))
-            .one(state.db.read())
-            .await?;
-        Ok(found.map(|s| Principal::Account {
-            account_id: s.account_id,
-            session_id: s.id,
-        }))
+            .filter(session::Column::ExpiresAt.gt(now));
+        access::session_actor(&state.db, live).await
     } else if token.starts_with(API_TOKEN_PREFIX) {
         let found = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(hash.0))
             .filter(api_token::Column::RevokedAt.is_null())
             .one(state.db.read())
             .await?;
-        Ok(found.map(|t| Principal::ApiToken {
-            token_id: t.id,
-            network_id: t.network_id,
+        Ok(found.map(|t| {
+            Actor::new(Principal::ApiToken {
+                token_id: t.id,
+                network_id: t.network_id,
+            })
         }))
     } else {
         Ok(None)
