@@ -60,16 +60,18 @@ both_databases!(nested_inbox_costs_the_same_at_5_and_50);
 
 const INBOX: &str = "query($id: ID!, $first: Int!) { network(id: $id) { inbox(section: OUT_OF_NETWORK, first: $first) { totalCount nodes { id message status talent { name headline } company { name hasActiveAdmin admins { email status } jobs(first: 3) { totalCount nodes { title } } } jobs { title company { name } } requestedBy { email } events { toStatus actor { name } } } } } }";
 
-async fn nested_inbox_costs_the_same_at_5_and_50(app: TestApp) {
+/// A network of 50 companies, each with an invited admin and a job, and a request from
+/// Vera to each that waits for a point of contact.
+async fn busy_network(app: &TestApp) -> crate::support::TestNetwork {
     let network = app.network("Busy").await;
     let admin = Some(network.admin_token.as_str());
     let (_, vera) =
-        crate::invitations::add_talent(&app, &network, "Vera", "vera@talent.test", true).await;
+        crate::invitations::add_talent(app, &network, "Vera", "vera@talent.test", true).await;
     for i in 0..50 {
-        let company = create_company(&app, &network, &format!("Company {i:02}")).await;
+        let company = create_company(app, &network, &format!("Company {i:02}")).await;
         // Invited, not active: the requests wait for a point of contact.
         invite_company_admin(
-            &app,
+            app,
             &network.admin_token,
             &company,
             &format!("admin{i}@c.test"),
@@ -81,6 +83,11 @@ async fn nested_inbox_costs_the_same_at_5_and_50(app: TestApp) {
             .await;
         assert_eq!(asked["introRequest"]["status"], "AWAITING_POINT_OF_CONTACT");
     }
+    network
+}
+
+async fn nested_inbox_costs_the_same_at_5_and_50(app: TestApp) {
+    let network = busy_network(&app).await;
     let mut costs = Vec::new();
     for first in [5, 50] {
         let (body, statements) = app
@@ -106,4 +113,45 @@ async fn nested_inbox_costs_the_same_at_5_and_50(app: TestApp) {
         costs[0], costs[1],
         "statements at 5 and 50 requests: {costs:?}"
     );
+}
+
+both_databases!(the_admins_nested_list_is_six_statements_at_5_and_50);
+
+/// The read-path bench's nested list (`cargo bench --bench read_path`).
+const REQUESTS: &str = "query($id: ID!, $first: Int!) { node(id: $id) { ... on Network { introRequests(first: $first) { nodes { id status talent { name headline } company { name admins { email status } jobs(first: 5) { nodes { title status } } } jobs { title } events { toStatus note } } } } } }";
+
+/// The session and memberships are one statement, the page is read with its talent and
+/// companies, and each nested list is one statement for the whole page: six in all.
+async fn the_admins_nested_list_is_six_statements_at_5_and_50(app: TestApp) {
+    let network = busy_network(&app).await;
+    let mut costs = Vec::new();
+    for first in [5, 50] {
+        let (body, statements) = app
+            .gql_counting(
+                &network.admin_token,
+                REQUESTS,
+                json!({ "id": network.id, "first": first }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let nodes = body["data"]["node"]["introRequests"]["nodes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(nodes.len(), first);
+        let oldest = &nodes[first - 1];
+        assert_eq!(oldest["talent"]["name"], "Vera");
+        assert_eq!(
+            oldest["company"]["name"],
+            format!("Company {:02}", 50 - first)
+        );
+        assert_eq!(oldest["company"]["admins"][0]["status"], "INVITED");
+        assert_eq!(oldest["company"]["jobs"]["nodes"][0]["title"], "Engineer");
+        assert_eq!(oldest["jobs"][0]["title"], "Engineer");
+        assert_eq!(
+            oldest["events"].as_array().unwrap().last().unwrap()["toStatus"],
+            "AWAITING_POINT_OF_CONTACT"
+        );
+        costs.push(statements);
+    }
+    assert_eq!(costs, [6, 6], "statements at 5 and 50 requests");
 }

@@ -159,19 +159,37 @@ async fn lists_show_exactly_what_the_rules_allow(app: TestApp) {
     let everything = PageRequest::parse(Some(100), None, None, None).unwrap();
     for (who, actor) in &actors {
         let access = actor.access(&app.state.db, network_id).await.unwrap();
-        let listed =
-            introductions::list(&app.state, &access, &RequestFilter::default(), &everything)
-                .await
-                .unwrap();
-        let mut listed: Vec<Uuid> = listed.items.iter().map(|r| r.id).collect();
         let mut allowed: Vec<Uuid> = requests
             .iter()
             .filter(|r| policy::can_see(&access, r))
             .map(|r| r.id)
             .collect();
-        listed.sort();
         allowed.sort();
-        assert_eq!(listed, allowed, "requests {who} sees");
+        // Read alone, and with their talent and companies joined (as lists that show them).
+        for parties in [false, true] {
+            let listed = introductions::list(
+                &app.state,
+                &access,
+                &RequestFilter::default(),
+                &everything,
+                parties,
+            )
+            .await
+            .unwrap();
+            for (request, talent, company) in &listed.items {
+                assert_eq!(
+                    talent.as_ref().map(|t| t.id),
+                    parties.then_some(request.talent_id)
+                );
+                assert_eq!(
+                    company.as_ref().map(|c| c.id),
+                    parties.then_some(request.company_id)
+                );
+            }
+            let mut listed: Vec<Uuid> = listed.items.iter().map(|(r, _, _)| r.id).collect();
+            listed.sort();
+            assert_eq!(listed, allowed, "requests {who} sees");
+        }
 
         let scope = access.talent_scope();
         let listed = talent::list(&app.state, &access, None, None, &everything)

@@ -10,7 +10,7 @@ use crate::{
         context::ContextExt,
         ids::{GlobalId, NodeKind},
     },
-    services::introductions,
+    services::{introductions, pagination::Page},
 };
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +61,8 @@ pub async fn request_connection(
 ) -> async_graphql::Result<ListConnection<IntroRequest>> {
     let access = ctx.actor().access(&ctx.state().db, network_id).await?;
     let state = ctx.state().clone();
-    let items = introductions::list(&state, &access, &filter, &page).await?;
-    ctx.loaders()
-        .intro_requests
-        .prime(items.items.iter().map(|r| (r.id, r.clone())));
+    let items = introductions::list(&state, &access, &filter, &page, selects_parties(ctx)).await?;
+    let items = listed(ctx, items);
     Ok(connection(
         items,
         |r| r.id,
@@ -74,6 +72,44 @@ pub async fn request_connection(
             Box::pin(async move { introductions::count(&state, &access, &filter).await })
         },
     ))
+}
+
+/// The requests of a page, the loaders primed with them and with the talent and companies
+/// read with them.
+pub fn listed(
+    ctx: &Context<'_>,
+    page: Page<introductions::WithParties>,
+) -> Page<intro_request::Model> {
+    let loaders = ctx.loaders();
+    let parties = page
+        .items
+        .iter()
+        .map(|(_, talent, company)| (talent, company));
+    loaders.talent.prime(
+        parties
+            .clone()
+            .filter_map(|(t, _)| t.clone())
+            .map(|t| (t.id, t)),
+    );
+    loaders
+        .companies
+        .prime(parties.filter_map(|(_, c)| c.clone()).map(|c| (c.id, c)));
+    let page = page.map(|(request, _, _)| request);
+    loaders
+        .intro_requests
+        .prime(page.items.iter().map(|r| (r.id, r.clone())));
+    page
+}
+
+/// Whether a list's requests are asked for their talent or company.
+pub fn selects_parties(ctx: &Context<'_>) -> bool {
+    let look_ahead = ctx.look_ahead();
+    [
+        look_ahead.field("nodes"),
+        look_ahead.field("edges").field("node"),
+    ]
+    .iter()
+    .any(|request| request.field("talent").exists() || request.field("company").exists())
 }
 
 /// The side of a request a list follows.

@@ -265,7 +265,9 @@ impl Network {
         let page = page_request(first, after, last, before)?;
         let access = self.access(ctx).await?;
         let state = ctx.state().clone();
-        let items = introductions::inbox(&state, &access, section.into(), &page).await?;
+        let parties = super::intro_request::selects_parties(ctx);
+        let items = introductions::inbox(&state, &access, section.into(), &page, parties).await?;
+        let items = super::intro_request::listed(ctx, items);
         Ok(connection(
             items,
             |r| r.id,

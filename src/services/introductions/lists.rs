@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use entities::{
+    company,
     enums::{IntroDirection, IntroStatus},
-    intro_request, intro_request_event, intro_request_job, job,
+    intro_request, intro_request_event, intro_request_job, job, talent,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
@@ -15,7 +16,7 @@ use crate::{
     error::ServiceResult,
     services::{
         access::{Actor, NetworkAccess},
-        pagination::{Order, Page, PageRequest, fetch_page},
+        pagination::{Order, Page, PageRequest, fetch_page, fetch_page_with},
     },
     state::AppState,
 };
@@ -49,17 +50,44 @@ fn select(access: &NetworkAccess, filter: &RequestFilter) -> Option<Select<intro
     Some(select)
 }
 
-/// Requests the actor may see, newest first.
+/// Requests the actor may see, newest first; with their talent and company when `parties`.
 pub async fn list(
     state: &AppState,
     access: &NetworkAccess,
     filter: &RequestFilter,
     page: &PageRequest,
-) -> ServiceResult<Page<intro_request::Model>> {
+    parties: bool,
+) -> ServiceResult<Page<WithParties>> {
     let Some(select) = select(access, filter) else {
         return Ok(Page::empty());
     };
-    Ok(fetch_page(state.db.read(), select, Order::NewestFirst, page).await?)
+    read_page(state, select, Order::NewestFirst, page, parties).await
+}
+
+/// A request, and its talent and company when they were asked for.
+pub type WithParties = (
+    intro_request::Model,
+    Option<talent::Model>,
+    Option<company::Model>,
+);
+
+/// A page of requests, with their talent and company read in the same statement when
+/// `parties` (a list that shows them would otherwise read them in two more).
+async fn read_page(
+    state: &AppState,
+    select: Select<intro_request::Entity>,
+    order: Order,
+    page: &PageRequest,
+    parties: bool,
+) -> ServiceResult<Page<WithParties>> {
+    let db = state.db.read();
+    Ok(if parties {
+        fetch_page_with::<_, talent::Entity, company::Entity, _>(db, select, order, page).await?
+    } else {
+        fetch_page(db, select, order, page)
+            .await?
+            .map(|request| (request, None, None))
+    })
 }
 
 pub async fn count(
@@ -74,20 +102,21 @@ pub async fn count(
 }
 
 /// One section of the network admins' inbox, oldest first (the longest waiting on top);
-/// empty for everyone else.
+/// empty for everyone else. With talent and company when `parties`.
 pub async fn inbox(
     state: &AppState,
     access: &NetworkAccess,
     section: InboxSection,
     page: &PageRequest,
-) -> ServiceResult<Page<intro_request::Model>> {
+    parties: bool,
+) -> ServiceResult<Page<WithParties>> {
     if !access.admin {
         return Ok(Page::empty());
     }
     let select = intro_request::Entity::find()
         .filter(intro_request::Column::NetworkId.eq(access.network_id))
         .filter(intro_request::Column::Status.eq(section.status()));
-    Ok(fetch_page(state.db.read(), select, Order::OldestFirst, page).await?)
+    read_page(state, select, Order::OldestFirst, page, parties).await
 }
 
 /// Requests waiting in each inbox section, in one statement.

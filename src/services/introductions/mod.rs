@@ -29,7 +29,8 @@ use entities::enums::{IntroDirection, IntroStatus};
 pub use decide::{accept_intro, decline_intro, make_intro, withdraw_intro};
 pub use follow_up::{FollowUp, follow_up, run_follow_ups};
 pub use lists::{
-    RequestFilter, count, events_of, inbox, inbox_counts, jobs_of, list, visible_request,
+    RequestFilter, WithParties, count, events_of, inbox, inbox_counts, jobs_of, list,
+    visible_request,
 };
 pub use point_of_contact::{add_point_of_contact, deliver_awaiting};
 pub use policy::{can_see, sees_decline_reason};
