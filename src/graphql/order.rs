@@ -55,16 +55,28 @@ fn keys<'a>(
 }
 
 fn reorder_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
+    if matches!(value, Value::List(_) | Value::Object(_)) {
+        // The items of a list share their selections: their keys are worked out once.
+        let mut ordered = Vec::new();
+        keys(document, sets, &mut ordered);
+        reorder_by(document, &ordered, value);
+    }
+}
+
+type Keys<'a> = [(&'a str, Vec<&'a SelectionSet>)];
+
+fn reorder_by(document: &ExecutableDocument, ordered: &Keys<'_>, value: &mut Value) {
     match value {
         Value::List(items) => items
             .iter_mut()
-            .for_each(|item| reorder_value(document, sets, item)),
+            .for_each(|item| reorder_by(document, ordered, item)),
         Value::Object(object) => {
-            let mut ordered = Vec::new();
-            keys(document, sets, &mut ordered);
             let position = |key: &str| ordered.iter().position(|(k, _)| *k == key);
             // A stable sort: anything unexpected keeps its place after the ordered keys.
-            object.sort_by_cached_key(|key, _| position(key.as_str()).unwrap_or(usize::MAX));
+            let rank = |key: &str| position(key).unwrap_or(usize::MAX);
+            if !object.keys().map(|key| rank(key.as_str())).is_sorted() {
+                object.sort_by_cached_key(|key, _| rank(key.as_str()));
+            }
             for (key, child) in object.iter_mut() {
                 if let Some(index) = position(key.as_str()) {
                     reorder_value(document, &ordered[index].1, child);
