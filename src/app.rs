@@ -107,6 +107,7 @@ impl Application {
             cors_origins: Arc::new(config.cors_origins.clone()),
             server_timing: config.server_timing,
             shutdown: shutdown.clone(),
+            shared: Default::default(),
         });
         Ok(Self {
             listener,

@@ -41,6 +41,9 @@ pub struct Metrics {
     pub emails: Family<OutcomeLabels, Counter>,
     /// Open subscriptions of this process (set when scraped).
     pub live_subscribers: Gauge,
+    /// Results of subscriptions computed: one per event per execution, however many
+    /// subscribers share it.
+    pub live_executions: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -59,6 +62,12 @@ impl Default for Metrics {
             Histogram::new([0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0]);
         let emails = Family::<OutcomeLabels, Counter>::default();
         let live_subscribers = Gauge::default();
+        let live_executions = Counter::default();
+        registry.register(
+            "live_executions",
+            "Subscription results computed (one per event per shared execution)",
+            live_executions.clone(),
+        );
         registry.register(
             "live_subscribers",
             "Subscriptions following live events in this process",
@@ -97,6 +106,7 @@ impl Default for Metrics {
             db_statement_seconds,
             emails,
             live_subscribers,
+            live_executions,
         }
     }
 }

@@ -185,6 +185,15 @@ pub(super) struct Params {
 }
 
 impl Params {
+    /// The document, the operation's name and the variables, as sent.
+    pub(super) fn parts(&self) -> (&str, Option<&str>, Option<&Map<String, Value>>) {
+        (
+            &self.query,
+            self.operation_name.as_deref(),
+            self.variables.as_ref(),
+        )
+    }
+
     /// The async-graphql request, before per-request data.
     pub(super) fn into_request(self) -> async_graphql::Request {
         let mut request = async_graphql::Request::new(self.query);

@@ -21,7 +21,8 @@ pub async fn readyz(State(http): State<HttpState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(http): State<HttpState>) -> impl IntoResponse {
-    let subscribers = http.state.hub.subscriber_count();
+    // Each shared execution follows the hub once, for all its members.
+    let subscribers = http.state.hub.subscriber_count() + http.shared.members_sharing();
     http.state
         .metrics
         .live_subscribers

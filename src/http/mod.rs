@@ -39,6 +39,8 @@ pub struct HttpState {
     pub server_timing: bool,
     /// Cancelled when the server stops: open WebSockets close with 1001.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Subscriptions computed once for all who would compute the same.
+    pub shared: Arc<ws::shared::SharedSubscriptions>,
 }
 
 /// The token of an `Authorization` value: the scheme `Bearer` in any case (RFC 9110

@@ -9,6 +9,13 @@
 //! This module speaks the protocols only: parsing, limits, timeouts, error codes and field
 //! order are the schema's [`RequestPolicy`](crate::graphql::extension::RequestPolicy), as
 //! over HTTP.
+//!
+//! Subscribers who would compute the same results share one execution ([`shared`]). Each
+//! socket is written by its own task from a bounded queue, so a slow reader holds up nobody
+//! else: when a shared execution finds its queue full, its connection closes (1013) and the
+//! client resumes with `after`.
+
+pub mod shared;
 
 use std::{
     collections::HashMap,
@@ -26,10 +33,13 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use futures::{SinkExt, StreamExt};
+use futures::{SinkExt, StreamExt, stream::SplitSink};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use self::shared::{GroupKey, Member, Membership};
 
 use super::{
     HttpState,
@@ -53,6 +63,12 @@ const TRANSPORT_WS: &str = "graphql-transport-ws";
 const LEGACY_WS: &str = "graphql-ws";
 /// Operations one connection may run at once.
 const MAX_OPERATIONS: usize = 100;
+/// Results waiting for a connection, and messages waiting for its socket: room for a burst
+/// of events (a queue's memory is taken only as it fills). Past that, the client is too slow.
+const RESULTS_QUEUE: usize = 512;
+const WRITE_QUEUE: usize = 512;
+/// How long a closing socket may take to send what it was left with.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protocol {
@@ -73,6 +89,8 @@ mod close {
     pub const TOO_MANY_INITIALISATIONS: u16 = 4429;
     pub const NORMAL: u16 = 1000;
     pub const GOING_AWAY: u16 = 1001;
+    /// The client reads slower than its events come: it reconnects and resumes `after`.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
 pub async fn upgrade(
@@ -102,8 +120,8 @@ pub async fn upgrade(
     ws.on_upgrade(move |socket| async move {
         match protocol {
             Some(protocol) => {
-                let (connection, results) = Connection::new(http, protocol, client);
-                connection.run(results, socket).await;
+                let (connection, results, queue) = Connection::new(http, protocol, client);
+                connection.run(results, queue, socket).await;
             }
             None => {
                 let mut socket = socket;
@@ -137,23 +155,40 @@ fn close_message(code: u16, reason: &str) -> Message {
     }))
 }
 
-/// What an operation's task sends to the socket; `generation` tells a finished operation
-/// from a new one that reuses its id.
-enum Outgoing {
+/// What an operation's task (or a shared execution) sends to the socket, serialised:
+/// `payload` is a response, `errors` a list of errors. `generation` tells a finished
+/// operation from a new one that reuses its id.
+pub enum Outgoing {
     Next {
-        id: String,
+        id: Arc<str>,
         generation: u64,
-        payload: async_graphql::Response,
+        payload: Arc<str>,
     },
     Error {
-        id: String,
+        id: Arc<str>,
         generation: u64,
-        errors: Vec<ServerError>,
+        errors: Arc<str>,
     },
     Complete {
-        id: String,
+        id: Arc<str>,
         generation: u64,
     },
+}
+
+/// An operation in progress: its own task, or a place in a shared execution.
+enum Running {
+    Alone(tokio::task::AbortHandle),
+    Shared(Membership),
+}
+
+impl Running {
+    fn stop(self) {
+        match self {
+            Self::Alone(task) => task.abort(),
+            // Leaving is dropping the membership.
+            Self::Shared(membership) => drop(membership),
+        }
+    }
 }
 
 /// Who is connected: the token (checked again when rights may have shrunk) and the actor
@@ -171,9 +206,13 @@ struct Connection {
     client: Option<IpAddr>,
     init_received: bool,
     identity: Option<Identity>,
-    operations: HashMap<String, (u64, tokio::task::AbortHandle)>,
+    operations: HashMap<String, (u64, Running)>,
     generation: u64,
     outgoing: mpsc::Sender<Outgoing>,
+    /// What the socket's writer sends next.
+    writer: mpsc::Sender<Message>,
+    /// Cancelled when a shared execution could not hand this connection a result.
+    overflow: CancellationToken,
 }
 
 /// Why the connection ends.
@@ -186,13 +225,15 @@ impl Close {
 }
 
 impl Connection {
-    /// The connection, and where its operations' results arrive.
+    /// The connection, where its operations' results arrive, and what its socket's writer
+    /// sends.
     fn new(
         http: HttpState,
         protocol: Protocol,
         client: Option<IpAddr>,
-    ) -> (Self, mpsc::Receiver<Outgoing>) {
-        let (outgoing, results) = mpsc::channel(64);
+    ) -> (Self, mpsc::Receiver<Outgoing>, mpsc::Receiver<Message>) {
+        let (outgoing, results) = mpsc::channel(RESULTS_QUEUE);
+        let (writer, queue) = mpsc::channel(WRITE_QUEUE);
         let connection = Self {
             http,
             protocol,
@@ -202,12 +243,22 @@ impl Connection {
             operations: HashMap::new(),
             generation: 0,
             outgoing,
+            writer,
+            overflow: CancellationToken::new(),
         };
-        (connection, results)
+        (connection, results, queue)
     }
 
-    async fn run(mut self, mut results: mpsc::Receiver<Outgoing>, socket: WebSocket) {
-        let (mut sink, mut incoming) = socket.split();
+    async fn run(
+        mut self,
+        mut results: mpsc::Receiver<Outgoing>,
+        queue: mpsc::Receiver<Message>,
+        socket: WebSocket,
+    ) {
+        let (sink, mut incoming) = socket.split();
+        let writer = self.writer.clone();
+        let (close_writer, closing) = tokio::sync::oneshot::channel();
+        let mut writing = tokio::spawn(write(sink, queue, closing));
         let mut access = self.http.state.hub.access_changes();
         let init_deadline = tokio::time::sleep(self.http.live.ws_init_timeout);
         tokio::pin!(init_deadline);
@@ -215,6 +266,8 @@ impl Connection {
         let mut pings =
             tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
         let shutdown = self.http.shutdown.clone();
+        let overflow = self.overflow.clone();
+        let too_slow = || Close::new(close::TRY_AGAIN_LATER, "too slow: events were dropped");
 
         let closing: Close = loop {
             let step: Result<Option<String>, Close> = tokio::select! {
@@ -222,9 +275,11 @@ impl Connection {
                     Err(Close::new(close::INIT_TIMEOUT, "Connection initialisation timeout"))
                 }
                 _ = shutdown.cancelled() => Err(Close::new(close::GOING_AWAY, "server shutting down")),
+                _ = overflow.cancelled() => Err(too_slow()),
                 message = incoming.next() => match message {
                     Some(Ok(Message::Text(text))) => {
-                        self.receive(text.as_str()).await.map(|reply| reply.map(|r| r.to_string()))
+                        // Boxed: its future is large, and idle connections should be small.
+                        Box::pin(self.receive(text.as_str())).await.map(|reply| reply.map(|r| r.to_string()))
                     }
                     Some(Ok(Message::Binary(_))) => {
                         Err(Close::new(close::INVALID_MESSAGE, "Invalid message received"))
@@ -239,26 +294,44 @@ impl Connection {
                 }.to_string())),
                 change = access.recv(), if self.identity.is_some() => {
                     let change = change.unwrap_or(AccessChange::Everyone);
-                    self.recheck(change).await.map(|()| None)
+                    Box::pin(self.recheck(change)).await.map(|()| None)
                 }
             };
             match step {
                 Ok(None) => {}
-                Ok(Some(message)) => {
-                    if sink.send(Message::Text(message.into())).await.is_err() {
-                        break Close::new(close::NORMAL, "");
+                // Waiting for room holds back this connection's own operations (a replay
+                // goes at the client's pace); shared executions never wait on it.
+                Ok(Some(message)) => tokio::select! {
+                    sent = writer.send(Message::Text(message.into())) => {
+                        // The socket failed.
+                        if sent.is_err() {
+                            break Close::new(close::NORMAL, "");
+                        }
                     }
-                }
+                    _ = overflow.cancelled() => break too_slow(),
+                    _ = shutdown.cancelled() => break Close::new(close::GOING_AWAY, "server shutting down"),
+                },
                 Err(close) => break close,
             }
         };
         for (_, (_, operation)) in self.operations.drain() {
-            operation.abort();
+            operation.stop();
         }
-        if closing.0 != close::NORMAL || !closing.1.is_empty() {
-            let _ = sink.send(close_message(closing.0, &closing.1)).await;
+        let _ = close_writer.send(Closing {
+            frame: (closing.0 != close::NORMAL || !closing.1.is_empty())
+                .then(|| close_message(closing.0, &closing.1)),
+            // Too slow: what it has not read yet is dropped; it resumes with `after`.
+            abandon: closing.0 == close::TRY_AGAIN_LATER,
+        });
+        drop(writer);
+        drop(self);
+        // A socket nobody reads is not waited for.
+        if tokio::time::timeout(CLOSE_GRACE, &mut writing)
+            .await
+            .is_err()
+        {
+            writing.abort();
         }
-        let _ = sink.close().await;
     }
 
     /// One client message: an answer to send, nothing, or the reason to close.
@@ -282,11 +355,12 @@ impl Connection {
                     .and_then(Value::as_str)
                     .ok_or_else(invalid)?;
                 let stopped = self.operations.remove(id);
-                if let Some((_, operation)) = &stopped {
-                    operation.abort();
+                let was_running = stopped.is_some();
+                if let Some((_, operation)) = stopped {
+                    operation.stop();
                 }
                 // The legacy protocol confirms a stop; the current one does not.
-                Ok((self.protocol == Protocol::Legacy && stopped.is_some())
+                Ok((self.protocol == Protocol::Legacy && was_running)
                     .then(|| json!({ "type": "complete", "id": id })))
             }
             (Protocol::Legacy, "connection_terminate") => {
@@ -343,13 +417,7 @@ impl Connection {
         let Some(identity) = &self.identity else {
             return Ok(());
         };
-        let concerns = match (change, &identity.principal) {
-            (AccessChange::Everyone, _) => true,
-            (AccessChange::Account(id), Principal::Account { account_id, .. }) => id == *account_id,
-            (AccessChange::ApiToken(id), Principal::ApiToken { token_id, .. }) => id == *token_id,
-            _ => false,
-        };
-        if !concerns {
+        if !concerns(change, &identity.principal) {
             return Ok(());
         }
         let token = identity.token.clone();
@@ -395,14 +463,36 @@ impl Connection {
                 "LIMIT_EXCEEDED",
             ))];
             let _ = outgoing.try_send(Outgoing::Error {
-                id,
+                id: id.into(),
                 generation,
-                errors,
+                errors: serialised(&errors),
             });
             return Ok(());
         }
+        let (query, operation_name, variables) = params.parts();
+        if let Some(key) = GroupKey::of(&identity.principal, query, operation_name, variables) {
+            let next = match self.protocol {
+                Protocol::Transport => "next",
+                Protocol::Legacy => "data",
+            };
+            let member = Member {
+                outgoing,
+                writer: self.writer.clone(),
+                next,
+                id: id.as_str().into(),
+                generation,
+                overflow: self.overflow.clone(),
+            };
+            let membership =
+                self.http
+                    .shared
+                    .join(key, member, &self.http, &identity.principal, params);
+            self.operations
+                .insert(id, (generation, Running::Shared(membership)));
+            return Ok(());
+        }
         let operation = Operation {
-            id: id.clone(),
+            id: id.as_str().into(),
             generation,
             params,
             // One password check per operation, as per HTTP request.
@@ -412,7 +502,7 @@ impl Connection {
         let actor = identity.actor.borrow().clone();
         let task = tokio::spawn(operation.run(self.http.clone(), actor, session, outgoing));
         self.operations
-            .insert(id, (generation, task.abort_handle()));
+            .insert(id, (generation, Running::Alone(task.abort_handle())));
         Ok(())
     }
 
@@ -438,33 +528,87 @@ impl Connection {
                 generation,
                 errors,
             } => {
-                if !current(&id, generation) && self.operations.contains_key(&id) {
+                if !current(&id, generation) && self.operations.contains_key(&*id) {
                     return None;
                 }
-                self.operations.remove(&id);
+                if let Some((_, operation)) = self.operations.remove(&*id) {
+                    operation.stop();
+                }
                 Some(server_message(error, &id, &errors))
             }
             Outgoing::Complete { id, generation } => {
                 if !current(&id, generation) {
                     return None;
                 }
-                self.operations.remove(&id);
-                Some(json!({ "type": "complete", "id": id }).to_string())
+                if let Some((_, operation)) = self.operations.remove(&*id) {
+                    operation.stop();
+                }
+                Some(json!({ "type": "complete", "id": &*id }).to_string())
             }
         }
     }
 }
 
-/// A message with a payload, serialised straight from the payload's type.
-fn server_message(kind: &str, id: &str, payload: &impl Serialize) -> String {
-    #[derive(Serialize)]
-    struct ServerMessage<'a, P> {
-        #[serde(rename = "type")]
-        kind: &'a str,
-        id: &'a str,
-        payload: P,
+/// A message around a payload serialised already (once for all who share it).
+fn server_message(kind: &str, id: &str, payload: &str) -> String {
+    let id = serde_json::to_string(id).unwrap_or_default();
+    format!(r#"{{"type":"{kind}","id":{id},"payload":{payload}}}"#)
+}
+
+fn serialised(payload: &impl Serialize) -> Arc<str> {
+    serde_json::to_string(payload).unwrap_or_default().into()
+}
+
+/// Whether a signal that rights may have shrunk concerns this principal.
+fn concerns(change: AccessChange, principal: &Principal) -> bool {
+    match (change, principal) {
+        (AccessChange::Everyone, _) => true,
+        (AccessChange::Account(id), Principal::Account { account_id, .. }) => id == *account_id,
+        (AccessChange::ApiToken(id), Principal::ApiToken { token_id, .. }) => id == *token_id,
+        _ => false,
     }
-    serde_json::to_string(&ServerMessage { kind, id, payload }).unwrap_or_default()
+}
+
+/// How the writer ends: the close frame, if any, and whether what is queued still goes.
+struct Closing {
+    frame: Option<Message>,
+    abandon: bool,
+}
+
+/// The socket's writer: sends what the connection queued, then the close; a close that
+/// abandons the queue is sent after the message in flight.
+async fn write(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut queue: mpsc::Receiver<Message>,
+    mut closing: tokio::sync::oneshot::Receiver<Closing>,
+) {
+    let frame = loop {
+        let message = tokio::select! {
+            biased;
+            close = &mut closing => {
+                let Ok(close) = close else { break None };
+                if !close.abandon {
+                    while let Ok(message) = queue.try_recv() {
+                        if sink.feed(message).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                break close.frame;
+            }
+            message = queue.recv() => message,
+        };
+        // None: the connection is closing; its close is on the way.
+        if let Some(message) = message
+            && sink.send(message).await.is_err()
+        {
+            return;
+        }
+    };
+    if let Some(frame) = frame {
+        let _ = sink.send(frame).await;
+    }
+    let _ = sink.close().await;
 }
 
 /// Closing for a refused identity; the legacy protocol has no close codes of its own, so it
@@ -474,7 +618,7 @@ fn forbidden(reason: &str) -> Close {
 }
 
 struct Operation {
-    id: String,
+    id: Arc<str>,
     generation: u64,
     params: Params,
     attempt: Arc<PasswordAttempt>,
@@ -497,7 +641,7 @@ impl Operation {
         let fail = |errors: Vec<ServerError>| Outgoing::Error {
             id: id.clone(),
             generation,
-            errors,
+            errors: serialised(&errors),
         };
         let request =
             request_data(params.into_request(), &http.state, actor, attempt).data(session);
@@ -511,10 +655,11 @@ impl Operation {
                 return;
             }
             first = false;
+            http.state.metrics.live_executions.inc();
             let next = Outgoing::Next {
                 id: id.clone(),
                 generation,
-                payload: response,
+                payload: serialised(&response),
             };
             if outgoing.send(next).await.is_err() {
                 return;

@@ -26,7 +26,10 @@ both_databases!(
     concurrent_changes_arrive_once_each_in_log_order,
     a_subscriber_left_behind_reads_the_log,
     losing_access_ends_the_subscription,
-    legacy_protocol_and_request_updates
+    legacy_protocol_and_request_updates,
+    equal_rights_share_one_execution_other_rights_see_their_own,
+    a_stalled_subscriber_holds_up_nobody,
+    shared_subscribers_keep_their_own_access_checks
 );
 with_backends!(origin_is_checked, init_timeout_closes_with_4408);
 
@@ -843,4 +846,161 @@ async fn an_event_crosses_server_processes() {
     }
     println!("process 2 mutation → process 1 subscriber: {latencies:?}");
     drop((one, two));
+}
+
+const REQUEST_UPDATES: &str =
+    "subscription($id: ID!) { introRequestUpdated(id: $id) { id status declineReason } }";
+
+/// Subscribers with the same document and the same rights (two sessions of one account)
+/// share one execution per event; a subscriber with other rights (the talent, who may not
+/// see why their request was declined) has their own and receives only what they may see.
+async fn equal_rights_share_one_execution_other_rights_see_their_own(app: TestApp) {
+    let live = live_network(&app, "Shared").await;
+    let id = request(&app, &live).await;
+    let second_session = app.sign_in(&live.network.admin_email, PASSWORD).await;
+    let mut admins = [
+        app.ws(&live.network.admin_token).await,
+        app.ws(&second_session).await,
+    ];
+    for admin in &mut admins {
+        admin
+            .subscribe("r", REQUEST_UPDATES, json!({ "id": id }))
+            .await;
+    }
+    let mut talent = app.ws(&live.talent_token).await;
+    talent
+        .subscribe("r", REQUEST_UPDATES, json!({ "id": id }))
+        .await;
+    app.wait_for_subscribers(3).await;
+    let executions = app.metric("introgate_live_executions_total").await;
+
+    let declined = app.mutate(Some(&live.network.admin_token), "declineIntro", "mutation($r: ID!) { declineIntro(input: {introRequestId: $r, reason: \"Not hiring\"}) { userErrors { code } } }", json!({ "r": id })).await;
+    assert_eq!(declined["userErrors"], json!([]), "{declined}");
+
+    for admin in &mut admins {
+        assert_eq!(
+            admin.next_data("r").await["introRequestUpdated"],
+            json!({ "id": id, "status": "DECLINED", "declineReason": "Not hiring" })
+        );
+    }
+    assert_eq!(
+        talent.next_data("r").await["introRequestUpdated"],
+        json!({ "id": id, "status": "DECLINED", "declineReason": null })
+    );
+    // One execution for the two admins, one for the talent.
+    assert_eq!(
+        app.metric("introgate_live_executions_total").await - executions,
+        2.0
+    );
+    for client in admins.iter_mut().chain([&mut talent]) {
+        assert!(
+            client
+                .receive_within(Duration::from_millis(200))
+                .await
+                .is_none()
+        );
+    }
+}
+
+/// A socket that never reads shares the execution of one that does (a hundred times over,
+/// with long messages, so its writes stall soon): the reader gets every event promptly, and
+/// the stalled socket, once it reads again, finds itself closed as too slow (1013) to
+/// resume with `after`.
+async fn a_stalled_subscriber_holds_up_nobody(app: TestApp) {
+    let live = live_network(&app, "Stalled").await;
+    let inbox = "subscription($n: ID!) { inboxUpdated(networkId: $n) { cursor kind introRequest { id status message } } }";
+    let long_request = "mutation($c: ID!, $m: String!) { requestIntroToCompany(input: {companyId: $c, jobIds: [], message: $m}) { introRequest { id } } }";
+    let message = "Could you introduce me? ".repeat(160);
+    let variables = json!({ "n": live.network.id });
+    let mut stalled = app.ws_small_window(&live.network.admin_token).await;
+    for i in 0..100 {
+        stalled
+            .subscribe(&format!("s{i}"), inbox, variables.clone())
+            .await;
+    }
+    let mut reader = app.ws(&live.network.admin_token).await;
+    reader.subscribe("r", inbox, variables.clone()).await;
+    app.wait_for_subscribers(101).await;
+
+    for round in 0..10 {
+        let started = std::time::Instant::now();
+        let requested = app
+            .mutate(
+                Some(&live.talent_token),
+                "requestIntroToCompany",
+                long_request,
+                json!({ "c": live.company, "m": message }),
+            )
+            .await;
+        let id = requested["introRequest"]["id"].as_str().unwrap().to_owned();
+        let added = reader.next_data("r").await;
+        assert_eq!(added["inboxUpdated"]["introRequest"]["id"], id.as_str());
+        decide(&app, &live.network.admin_token, "declineIntro", &id).await;
+        let removed = reader.next_data("r").await;
+        assert_eq!(removed["inboxUpdated"]["kind"], "REMOVED");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "round {round} took {:?}",
+            started.elapsed()
+        );
+    }
+    let code = loop {
+        match stalled.receive().await {
+            Received::Closed(code) => break code,
+            Received::Message(message) => assert_eq!(message["type"], "next", "{message}"),
+        }
+    };
+    assert_eq!(code, Some(1013));
+}
+
+/// Two sessions of a company admin share an execution; each connection still answers for
+/// its own token (one signs out: only that socket closes), and losing the role ends the
+/// shared subscription for both.
+async fn shared_subscribers_keep_their_own_access_checks(app: TestApp) {
+    let live = live_network(&app, "Shared Access").await;
+    let second_session = app.sign_in("casey@shared-access.test", PASSWORD).await;
+    let mut staying = app.ws(&live.company_admin_token).await;
+    let mut leaving = app.ws(&second_session).await;
+    for client in [&mut staying, &mut leaving] {
+        client
+            .subscribe("c", COMPANY_INBOX, json!({ "c": live.company }))
+            .await;
+    }
+    app.wait_for_subscribers(2).await;
+
+    app.mutate(
+        Some(&second_session),
+        "signOut",
+        "mutation { signOut { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(leaving.closed().await, Some(4403));
+    let id = request(&app, &live).await;
+    decide(&app, &live.network.admin_token, "makeIntro", &id).await;
+    let added = staying.next_data("c").await["companyInboxUpdated"].clone();
+    assert_eq!(
+        (added["kind"].as_str(), added["introRequest"]["id"].as_str()),
+        (Some("ADDED"), Some(id.as_str()))
+    );
+
+    let admins = app
+        .gql(
+            Some(&live.network.admin_token),
+            "query($c: ID!) { node(id: $c) { ... on Company { admins { id } } } }",
+            json!({ "c": live.company }),
+        )
+        .await;
+    let admin_id = admins["data"]["node"]["admins"][0]["id"].clone();
+    app.mutate(Some(&live.network.admin_token), "removeCompanyAdmin", "mutation($a: ID!) { removeCompanyAdmin(input: {companyAdminId: $a}) { userErrors { code } } }", json!({ "a": admin_id })).await;
+    let ended = staying.message().await;
+    assert_eq!(ended["type"], "next", "{ended}");
+    assert_eq!(
+        ended["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{ended}"
+    );
+    assert_eq!(
+        staying.message().await,
+        json!({ "type": "complete", "id": "c" })
+    );
 }

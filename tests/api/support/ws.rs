@@ -46,6 +46,43 @@ impl TestApp {
     pub async fn wait_for_subscribers(&self, n: usize) {
         wait_for_subscribers(&self.address, n).await
     }
+
+    /// A counter or gauge of `/metrics` (0 when absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let metrics = reqwest::get(format!("{}/metrics", self.address))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    /// A `graphql-transport-ws` connection, initialised, whose socket takes in little at a
+    /// time: a client that stops reading stalls the server's writes to it quickly.
+    pub async fn ws_small_window(&self, token: &str) -> WsClient {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(2048).unwrap();
+        let address = self.address.trim_start_matches("http://");
+        let stream = socket.connect(address.parse().unwrap()).await.unwrap();
+        let url = format!("ws://{address}/graphql/ws");
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static(TRANSPORT),
+        );
+        let (socket, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+        let mut client = WsClient { socket };
+        client.init(token).await;
+        assert_eq!(client.message().await["type"], "connection_ack");
+        client
+    }
 }
 
 /// Waits until the server at `address` follows at least `n` subscriptions.
