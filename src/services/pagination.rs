@@ -168,18 +168,21 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    // Lists are ordered by their (UUID v7, so creation-ordered) primary key.
+    let rows = paged(select, order, page).all(db).await?;
+    Ok(page.finish(rows))
+}
+
+/// `select` bounded by the page's cursors, in list order, one row past the page (to know
+/// whether there is more). Lists are ordered by their (UUID v7, so creation-ordered)
+/// primary key.
+fn paged<E: EntityTrait>(select: Select<E>, order: Order, page: &PageRequest) -> Select<E> {
     let id = E::PrimaryKey::iter()
         .next()
         .expect("every table has a primary key")
         .into_column();
-    let rows = page
-        .bounded(select, id, order)
+    page.bounded(select, id, order)
         .order_by(id, page.sql_order(order))
         .limit(page.size + 1)
-        .all(db)
-        .await?;
-    Ok(page.finish(rows))
 }
 
 /// As [`fetch_page`], each row with its rows of the to-one relations `B` and `C` (`None`
@@ -196,14 +199,7 @@ where
     C: EntityTrait,
     Db: ConnectionTrait,
 {
-    let id = E::PrimaryKey::iter()
-        .next()
-        .expect("every table has a primary key")
-        .into_column();
-    let rows = page
-        .bounded(select, id, order)
-        .order_by(id, page.sql_order(order))
-        .limit(page.size + 1)
+    let rows = paged(select, order, page)
         .find_also_related(B::default())
         .find_also_related(C::default())
         .into_model::<E::Model, B::Model, C::Model>()
