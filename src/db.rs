@@ -70,7 +70,9 @@ impl Db {
                     .sqlx_logging(false)
                     // JIT compiles any plan whose estimate is high, which short index
                     // look-ups over a large table are: 20 ms of work became 100 ms.
-                    .map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
+                    .map_sqlx_postgres_opts(|o| {
+                        o.options([("jit", "off"), ("plan_cache_mode", "force_generic_plan")])
+                    });
                 let mut pool = Database::connect(options).await?;
                 attach_metrics(&mut pool, metrics);
                 Self {
