@@ -222,6 +222,11 @@ pub struct LimitsConfig {
     #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Answers the objects of a list in one pass where their selection allows (see
+    /// `graphql::one_pass`); `false` resolves every field on its own, as before.
+    #[arg(long, env = "GRAPHQL_ONE_PASS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub one_pass: bool,
+
     /// One HTTP request, a batch as a whole, or one operation over WebSocket.
     #[arg(long, env = "GRAPHQL_REQUEST_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
     pub request_timeout: Duration,
@@ -257,6 +262,7 @@ impl Default for LimitsConfig {
             max_batch: 10,
             max_body_bytes: 8 * 1024 * 1024,
             request_timeout: Duration::from_secs(15),
+            one_pass: true,
             sign_in_max_failures_per_account: 50,
             sign_in_max_failures_per_client: 300,
             sign_in_failure_window: Duration::from_secs(15 * 60),

@@ -44,6 +44,8 @@ pub struct Metrics {
     /// Results of subscriptions computed: one per event per execution, however many
     /// subscribers share it.
     pub live_executions: Counter,
+    /// Objects of lists answered in one pass (`graphql::one_pass`) rather than field by field.
+    pub graphql_one_pass_objects: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -63,6 +65,12 @@ impl Default for Metrics {
         let emails = Family::<OutcomeLabels, Counter>::default();
         let live_subscribers = Gauge::default();
         let live_executions = Counter::default();
+        let graphql_one_pass_objects = Counter::default();
+        registry.register(
+            "graphql_one_pass_objects",
+            "Objects of lists answered in one pass rather than field by field",
+            graphql_one_pass_objects.clone(),
+        );
         registry.register(
             "live_executions",
             "Subscription results computed (one per event per shared execution)",
@@ -107,6 +115,7 @@ impl Default for Metrics {
             emails,
             live_subscribers,
             live_executions,
+            graphql_one_pass_objects,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! What a resolver reads from the request: the app state, the actor, the loaders.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
-use async_graphql::Context;
+use async_graphql::context::ContextBase;
 
 use super::loaders::Loaders;
 use crate::{services::access::Actor, state::AppState};
@@ -13,32 +13,34 @@ use crate::{services::access::Actor, state::AppState};
 /// fresh and under the subscriber's current rights.
 pub struct RequestScope {
     actor: ArcSwap<Actor>,
-    loaders: ArcSwap<Loaders>,
+    /// Made on first use: a request that reads nothing (`{ __typename }`) makes none.
+    loaders: ArcSwap<OnceLock<Arc<Loaders>>>,
 }
 
 impl RequestScope {
-    pub fn new(actor: Arc<Actor>, loaders: Loaders) -> Self {
+    pub fn new(actor: Arc<Actor>) -> Self {
         Self {
             actor: ArcSwap::new(actor),
-            loaders: ArcSwap::from_pointee(loaders),
+            loaders: ArcSwap::default(),
         }
     }
 
     /// Before resolving the next event of a subscription.
     pub fn renew(&self, actor: Arc<Actor>, loaders: Loaders) {
         self.actor.store(actor);
-        self.loaders.store(Arc::new(loaders));
+        self.loaders
+            .store(Arc::new(OnceLock::from(Arc::new(loaders))));
     }
 }
 
-pub trait ContextExt {
+pub trait ContextExt: Sync {
     fn state(&self) -> &AppState;
     fn actor(&self) -> Arc<Actor>;
     fn loaders(&self) -> Arc<Loaders>;
     fn scope(&self) -> &RequestScope;
 }
 
-impl ContextExt for Context<'_> {
+impl<T: Sync> ContextExt for ContextBase<'_, T> {
     fn state(&self) -> &AppState {
         self.data_unchecked::<AppState>()
     }
@@ -48,7 +50,12 @@ impl ContextExt for Context<'_> {
     }
 
     fn loaders(&self) -> Arc<Loaders> {
-        self.scope().loaders.load_full()
+        let scope = self.scope();
+        scope
+            .loaders
+            .load()
+            .get_or_init(|| Arc::new(Loaders::for_actor(self.state(), &scope.actor.load())))
+            .clone()
     }
 
     fn scope(&self) -> &RequestScope {

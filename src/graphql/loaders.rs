@@ -15,6 +15,7 @@ use super::batch::BatchLoader;
 use crate::{
     error::ServiceError,
     services::{
+        access::Actor,
         companies, contacts, greenhouse, introductions,
         jobs::{self, JobFilter},
         pagination::{Page, PageRequest},
@@ -191,6 +192,18 @@ pub struct Loaders {
 }
 
 impl Loaders {
+    /// The loaders of one of `actor`'s requests. The actor's networks were read with its
+    /// memberships: most requests need no other.
+    pub fn for_actor(state: &AppState, actor: &Actor) -> Self {
+        let loaders = Self::new(state);
+        if let Some(memberships) = actor.loaded_memberships() {
+            loaders
+                .networks
+                .prime(memberships.networks().iter().map(|n| (n.id, n.clone())));
+        }
+        loaders
+    }
+
     pub fn new(state: &AppState) -> Self {
         let company_admins = {
             let state = state.clone();

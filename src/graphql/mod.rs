@@ -12,6 +12,7 @@ pub mod extension;
 pub mod ids;
 pub mod loaders;
 mod mutations;
+pub mod one_pass;
 mod order;
 mod query;
 mod subscription;
@@ -37,6 +38,9 @@ pub fn build_schema(state: Option<AppState>, limits: &LimitsConfig) -> AppSchema
         .limit_recursive_depth(32)
         .limit_directives(10)
         .extension(extension::RequestPolicy::new(limits));
+    if !limits.one_pass {
+        builder = builder.data(one_pass::OnePassOff);
+    }
     if let Some(state) = state {
         builder = builder.data(state);
     }
@@ -48,21 +52,14 @@ pub fn sdl() -> String {
     build_schema(None, &LimitsConfig::default()).sdl()
 }
 
-/// Per-request data: who asks, fresh loaders, and the request's one password check.
+/// Per-request data: who asks (its loaders are made when first used), and the request's
+/// one password check.
 pub fn request_data(
     request: async_graphql::Request,
-    state: &AppState,
     actor: Arc<Actor>,
     attempt: Arc<crate::services::throttle::PasswordAttempt>,
 ) -> async_graphql::Request {
-    let loaders = loaders::Loaders::new(state);
-    // The actor's networks were read with its memberships: most requests need no other.
-    if let Some(memberships) = actor.loaded_memberships() {
-        loaders
-            .networks
-            .prime(memberships.networks().iter().map(|n| (n.id, n.clone())));
-    }
     request
-        .data(Arc::new(context::RequestScope::new(actor, loaders)))
+        .data(Arc::new(context::RequestScope::new(actor)))
         .data(attempt)
 }

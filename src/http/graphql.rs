@@ -357,7 +357,7 @@ async fn execute(
 ) -> Outcome {
     match graphql_request(params, method, http.limits.max_tokens) {
         Ok(request) => {
-            let request = request_data(request, &http.state, actor.clone(), attempt.clone());
+            let request = request_data(request, actor.clone(), attempt.clone());
             Outcome::answered(http.schema.execute(request).await)
         }
         Err(refused) => *refused,

@@ -643,8 +643,7 @@ impl Operation {
             generation,
             errors: serialised(&errors),
         };
-        let request =
-            request_data(params.into_request(), &http.state, actor, attempt).data(session);
+        let request = request_data(params.into_request(), actor, attempt).data(session);
         let mut responses = http.schema.execute_stream(request);
         let mut first = true;
         while let Some(response) = responses.next().await {

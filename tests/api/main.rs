@@ -21,6 +21,7 @@ mod introductions;
 mod invitations;
 mod js;
 mod n_plus_one;
+mod one_pass;
 mod races;
 mod recommendations;
 mod referrals;

@@ -9,6 +9,7 @@ use super::{
     intro_request::{Party, party_requests},
 };
 use crate::{
+    graphql::one_pass::Listed,
     graphql::{
         connection::{ListConnection, connection, page_request},
         context::ContextExt,
@@ -53,7 +54,7 @@ impl Company {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<ListConnection<super::IntroRequest>> {
+    ) -> async_graphql::Result<ListConnection<Listed<super::IntroRequest>>> {
         let page = page_request(first, after, last, before)?;
         let party = Party::Company(self.0.id);
         party_requests(ctx, self.0.network_id, party, status, page).await
@@ -95,7 +96,7 @@ impl Company {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<ListConnection<IntroRequest>> {
+    ) -> async_graphql::Result<ListConnection<Listed<IntroRequest>>> {
         let page = page_request(first, after, last, before)?;
         let access = ctx
             .actor()
@@ -110,7 +111,7 @@ impl Company {
         Ok(connection(
             items,
             |r| r.id,
-            IntroRequest,
+            |r| Listed(IntroRequest(r)),
             move || {
                 let (state, access) = (state.clone(), access.clone());
                 Box::pin(async move {

@@ -5,6 +5,7 @@ use entities::{intro_request, intro_request_event};
 use super::{Account, Company, CompanyAdmin, IntroRequestGreenhouse, Job, Talent};
 use crate::{
     error::ServiceError,
+    graphql::one_pass::Listed,
     graphql::{
         connection::{ListConnection, connection},
         context::ContextExt,
@@ -58,7 +59,7 @@ pub async fn request_connection(
     network_id: uuid::Uuid,
     filter: introductions::RequestFilter,
     page: crate::services::pagination::PageRequest,
-) -> async_graphql::Result<ListConnection<IntroRequest>> {
+) -> async_graphql::Result<ListConnection<Listed<IntroRequest>>> {
     let access = ctx.actor().access(&ctx.state().db, network_id).await?;
     let state = ctx.state().clone();
     let items = introductions::list(&state, &access, &filter, &page, selects_parties(ctx)).await?;
@@ -66,7 +67,7 @@ pub async fn request_connection(
     Ok(connection(
         items,
         |r| r.id,
-        IntroRequest,
+        |r| Listed(IntroRequest(r)),
         move || {
             let (state, access, filter) = (state.clone(), access.clone(), filter.clone());
             Box::pin(async move { introductions::count(&state, &access, &filter).await })
@@ -126,7 +127,7 @@ pub async fn party_requests(
     party: Party,
     status: Vec<IntroStatus>,
     page: crate::services::pagination::PageRequest,
-) -> async_graphql::Result<ListConnection<IntroRequest>> {
+) -> async_graphql::Result<ListConnection<Listed<IntroRequest>>> {
     let (company_id, talent_id) = match party {
         Party::Company(id) => (Some(id), None),
         Party::Talent(id) => (None, Some(id)),
@@ -138,6 +139,24 @@ pub async fn party_requests(
         ..Default::default()
     };
     request_connection(ctx, network_id, filter, page).await
+}
+
+/// `IntroRequest.declineReason`: for whoever may see it.
+pub async fn visible_decline_reason<'r>(
+    ctx: &impl ContextExt,
+    request: &'r intro_request::Model,
+) -> async_graphql::Result<Option<&'r str>> {
+    let Some(reason) = request.decline_reason.as_deref() else {
+        return Ok(None);
+    };
+    let actor = ctx.actor();
+    let access = actor.access(&ctx.state().db, request.network_id).await?;
+    let network = ctx.loaders().networks.load_one(request.network_id).await?;
+    let notify = network.is_some_and(|n| n.notify_requester_on_decline);
+    Ok(
+        introductions::sees_decline_reason(&access, request, notify, actor.account_id())
+            .then_some(reason),
+    )
 }
 
 /// A request to introduce a professional and a company.
@@ -227,17 +246,7 @@ impl IntroRequest {
 
     /// Why it was declined: shown to the requester only if the network tells requesters.
     async fn decline_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-        let Some(reason) = self.0.decline_reason.as_deref() else {
-            return Ok(None);
-        };
-        let actor = ctx.actor();
-        let access = actor.access(&ctx.state().db, self.0.network_id).await?;
-        let network = ctx.loaders().networks.load_one(self.0.network_id).await?;
-        let notify = network.is_some_and(|n| n.notify_requester_on_decline);
-        Ok(
-            introductions::sees_decline_reason(&access, &self.0, notify, actor.account_id())
-                .then_some(reason),
-        )
+        visible_decline_reason(ctx, &self.0).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::{
     error::ServiceError,
+    graphql::one_pass::Listed,
     graphql::{
         connection::{ListConnection, connection, page_request},
         context::ContextExt,
@@ -92,7 +93,7 @@ impl Network {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<ListConnection<Company>> {
+    ) -> async_graphql::Result<ListConnection<Listed<Company>>> {
         let page = page_request(first, after, last, before)?;
         let access = self.access(ctx).await?;
         let state = ctx.state().clone();
@@ -103,7 +104,7 @@ impl Network {
         Ok(connection(
             items,
             |c| c.id,
-            Company,
+            |c| Listed(Company(c)),
             move || {
                 let (state, access, search) = (state.clone(), access.clone(), search.clone());
                 Box::pin(async move { companies::count(&state, &access, search.as_deref()).await })
@@ -241,7 +242,7 @@ impl Network {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<ListConnection<IntroRequest>> {
+    ) -> async_graphql::Result<ListConnection<Listed<IntroRequest>>> {
         let page = page_request(first, after, last, before)?;
         let filter = filter
             .map(IntroRequestFilter::parse)
@@ -261,7 +262,7 @@ impl Network {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<ListConnection<IntroRequest>> {
+    ) -> async_graphql::Result<ListConnection<Listed<IntroRequest>>> {
         let page = page_request(first, after, last, before)?;
         let access = self.access(ctx).await?;
         let state = ctx.state().clone();
@@ -271,7 +272,7 @@ impl Network {
         Ok(connection(
             items,
             |r| r.id,
-            IntroRequest,
+            |r| Listed(IntroRequest(r)),
             move || {
                 let (state, access) = (state.clone(), access.clone());
                 Box::pin(async move {

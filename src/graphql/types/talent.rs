@@ -10,6 +10,7 @@ use crate::graphql::{
     connection::{ListConnection, page_request},
     context::ContextExt,
     ids::{GlobalId, NodeKind},
+    one_pass::Listed,
 };
 
 /// A professional of the network.
@@ -61,7 +62,7 @@ impl Talent {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<ListConnection<super::IntroRequest>> {
+    ) -> async_graphql::Result<ListConnection<Listed<super::IntroRequest>>> {
         let page = page_request(first, after, last, before)?;
         let party = Party::Talent(self.0.id);
         party_requests(ctx, self.0.network_id, party, status, page).await

@@ -331,13 +331,8 @@ async fn execute(
     let session = LiveSession(actor.subscribe());
     // Subscriptions check no password; the attempt is what every request carries.
     let attempt = Arc::new(PasswordAttempt::new(None));
-    let request = request_data(
-        params.into_request(),
-        &http.state,
-        actor.borrow().clone(),
-        attempt,
-    )
-    .data(session);
+    let request =
+        request_data(params.into_request(), actor.borrow().clone(), attempt).data(session);
     let mut responses = http.schema.execute_stream(request);
     let mut access = http.state.hub.access_changes();
     loop {
