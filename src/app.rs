@@ -12,7 +12,7 @@ use crate::{
     config::{LiveConfig, ServerConfig},
     graphql::build_schema,
     greenhouse::HarvestClient,
-    http::{HttpState, router},
+    http::{HttpState, HttpStateData, router},
     live::Hub,
     mail::{
         FileTransport, MailTransport, SmtpTransport,
@@ -99,7 +99,7 @@ impl Application {
         };
         let schema = build_schema(Some(state.clone()), &config.limits);
         let shutdown = CancellationToken::new();
-        let router = router(HttpState {
+        let router = router(HttpState::new(HttpStateData {
             state: state.clone(),
             schema,
             limits: Arc::new(config.limits.clone()),
@@ -108,7 +108,8 @@ impl Application {
             server_timing: config.server_timing,
             shutdown: shutdown.clone(),
             shared: Default::default(),
-        });
+            documents: Default::default(),
+        }));
         Ok(Self {
             listener,
             router,

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod cost;
+pub mod documents;
 pub mod errors;
 pub mod extension;
 pub mod ids;

@@ -37,6 +37,7 @@ use serde_json::{Map, Value};
 use super::{HttpState, operation};
 use crate::{
     graphql::{
+        documents::Documents,
         errors::{internal, request_error, with_code},
         extension::{
             RequestFailure, check_tokens, is_request_error, parse_failed, request_failure,
@@ -315,9 +316,10 @@ impl Outcome {
 /// The request async-graphql runs, holding its document (parsed here, once), unless the
 /// transport refuses it first.
 fn graphql_request(
+    documents: &Documents,
+    max_tokens: usize,
     params: Params,
     method: Method,
-    max_tokens: usize,
 ) -> Result<async_graphql::Request, Box<Outcome>> {
     let operation_name = params.operation_name.clone();
     if let Err(error) = check_tokens(&params.query, max_tokens) {
@@ -325,14 +327,15 @@ fn graphql_request(
         return Err(Box::new(Outcome::answered(response)));
     }
     let mut request = params.into_request();
-    let document = request.parsed_query().map_err(|error| {
+    let document = documents.parse(&request.query).map_err(|error| {
         let response = async_graphql::Response::from_errors(vec![parse_failed(error)]);
         Box::new(Outcome::answered(response))
     })?;
-    let operation = operation::operation_type(document, operation_name.as_deref());
+    let operation = operation::operation_type(&document, operation_name.as_deref());
     if method == Method::Get
         && (operation == Some(OperationType::Mutation)
-            || (operation.is_none() && operation::has_operation(document, OperationType::Mutation)))
+            || (operation.is_none()
+                && operation::has_operation(&document, OperationType::Mutation)))
     {
         return Err(Box::new(Outcome::refused(Refusal {
             status: StatusCode::METHOD_NOT_ALLOWED,
@@ -345,6 +348,7 @@ fn graphql_request(
             "subscriptions are served over WebSocket at /graphql/ws",
         ))));
     }
+    request.set_parsed_query(document);
     Ok(request)
 }
 
@@ -355,7 +359,7 @@ async fn execute(
     method: Method,
     params: Params,
 ) -> Outcome {
-    match graphql_request(params, method, http.limits.max_tokens) {
+    match graphql_request(&http.documents, http.limits.max_tokens, params, method) {
         Ok(request) => {
             let request = request_data(request, actor.clone(), attempt.clone());
             Outcome::answered(http.schema.execute(request).await)
@@ -559,7 +563,12 @@ mod tests {
 
     #[tokio::test]
     async fn the_document_parsed_here_is_the_one_that_runs() {
-        let Ok(mut request) = graphql_request(params("{ __typename }"), Method::Get, 100) else {
+        let Ok(mut request) = graphql_request(
+            &Documents::default(),
+            100,
+            params("{ __typename }"),
+            Method::Get,
+        ) else {
             panic!("refused");
         };
         // Only the document parsed above can still run.
@@ -575,7 +584,8 @@ mod tests {
     #[test]
     fn the_transport_refuses_before_graphql_runs() {
         let refused = |query: &str, method: Method| {
-            let Err(outcome) = graphql_request(params(query), method, 100) else {
+            let Err(outcome) = graphql_request(&Documents::default(), 100, params(query), method)
+            else {
                 panic!("{query} was not refused");
             };
             (
