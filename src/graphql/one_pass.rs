@@ -29,12 +29,9 @@ use super::{
     context::ContextExt,
     ids::{GlobalId, NodeKind},
     loaders::JobsKey,
-    types,
+    types::{self, intro_request::missing},
 };
-use crate::{
-    error::ServiceError,
-    services::{introductions, jobs::JobFilter, pagination::PageRequest},
-};
+use crate::services::{introductions, jobs::JobFilter, pagination::PageRequest};
 
 /// Registered on the schema when `GRAPHQL_ONE_PASS` is off.
 pub struct OnePassOff;
@@ -315,13 +312,6 @@ fn optional_time(at: Option<DateTime<Utc>>) -> Value {
 
 fn typename(kind: Kind) -> Value {
     Value::String(kind.type_name().into_owned())
-}
-
-/// An object the request refers to is gone: the resolvers say the same.
-fn missing(what: &str, id: uuid::Uuid) -> ServiceError {
-    ServiceError::Internal(anyhow::anyhow!(
-        "intro request refers to a missing {what} {id}"
-    ))
 }
 
 async fn request(

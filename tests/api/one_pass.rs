@@ -131,15 +131,5 @@ async fn one_pass_answers_what_the_resolvers_answer(app: TestApp) {
 }
 
 async fn one_pass_objects(app: &TestApp) -> f64 {
-    let metrics: String = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("introgate_graphql_one_pass_objects_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
+    app.metric("introgate_graphql_one_pass_objects_total").await
 }

@@ -162,7 +162,8 @@ pub async fn visible_decline_reason<'r>(
 /// A request to introduce a professional and a company.
 pub struct IntroRequest(pub intro_request::Model);
 
-fn missing(what: &str, id: uuid::Uuid) -> ServiceError {
+/// An object a request refers to is gone.
+pub(crate) fn missing(what: &str, id: uuid::Uuid) -> ServiceError {
     ServiceError::Internal(anyhow::anyhow!(
         "intro request refers to a missing {what} {id}"
     ))
