@@ -301,11 +301,13 @@ async fn attempt(state: &AppState, push: &greenhouse_push::Model) -> Result<(), 
         }
     };
 
-    // The attached jobs that came from Greenhouse; none: the candidate is a prospect.
+    // The attached jobs that came from Greenhouse; none: the candidate is a prospect. In
+    // the order the request lists them, which its applications keep.
     let jobs: Vec<job::Model> = job::Entity::find()
         .inner_join(intro_request_job::Entity)
         .filter(intro_request_job::Column::IntroRequestId.eq(request.id))
         .filter(job::Column::GreenhouseJobId.is_not_null())
+        .order_by_asc(job::Column::Id)
         .all(db)
         .await?;
     let recorded = greenhouse_application::Entity::find()
