@@ -15,7 +15,7 @@ use super::batch::BatchLoader;
 use crate::{
     error::ServiceError,
     services::{
-        access::Actor,
+        access::{Actor, NetworkAccess},
         companies, contacts, greenhouse, introductions,
         jobs::{self, JobFilter},
         pagination::{Page, PageRequest},
@@ -150,6 +150,25 @@ pub struct JobsKey {
     pub company: Uuid,
     pub filter: JobFilter,
     pub page: PageRequest,
+}
+
+impl JobsKey {
+    /// A page of `company`'s jobs in `status` (any when `None`), as far as `access` sees them.
+    pub fn visible(
+        access: &NetworkAccess,
+        company: Uuid,
+        status: Option<entities::enums::JobStatus>,
+        page: PageRequest,
+    ) -> Self {
+        Self {
+            company,
+            filter: JobFilter {
+                scope: access.job_scope(company),
+                status,
+            },
+            page,
+        }
+    }
 }
 
 /// All loaders of one request (caches never outlive it, so no stale reads across requests).

@@ -21,7 +21,7 @@ use async_graphql::{
     resolver_utils::enum_value,
 };
 use chrono::{DateTime, Utc};
-use entities::{company, company_admin, enums::CompanyAdminStatus, intro_request, job, talent};
+use entities::{company, company_admin, intro_request, job, talent};
 use futures::future::{BoxFuture, try_join_all};
 
 use super::{
@@ -31,7 +31,7 @@ use super::{
     loaders::JobsKey,
     types::{self, intro_request::missing},
 };
-use crate::services::{introductions, jobs::JobFilter, pagination::PageRequest};
+use crate::services::{companies, introductions, pagination::PageRequest};
 
 /// Registered on the schema when `GRAPHQL_ONE_PASS` is off.
 pub struct OnePassOff;
@@ -417,15 +417,8 @@ async fn company(
         .access(&ctx.state().db, company.network_id)
         .await?;
     let pages = plan.iter().filter_map(|p| p.jobs).map(|(status, page)| {
-        let filter = JobFilter {
-            scope: access.job_scope(company.id),
-            status,
-        };
-        loaders.job_pages.load_one(JobsKey {
-            company: company.id,
-            filter,
-            page,
-        })
+        let key = JobsKey::visible(&access, company.id, status, page);
+        loaders.job_pages.load_one(key)
     });
     let (admins, pages) = futures::try_join!(
         some(
@@ -447,11 +440,7 @@ async fn company(
         "domain" => optional(company.domain.as_deref()),
         "websiteUrl" => optional(company.website_url.as_deref()),
         "createdAt" => time(company.created_at),
-        "hasActiveAdmin" => Value::Boolean(
-            admins
-                .iter()
-                .any(|a| a.status == CompanyAdminStatus::Active),
-        ),
+        "hasActiveAdmin" => Value::Boolean(companies::has_active_admin(&admins)),
         "admins" if access.sees_company_admins(company.id) => {
             Value::List(admins.iter().map(|a| company_admin(&p.sub, a)).collect())
         }

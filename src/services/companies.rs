@@ -266,6 +266,13 @@ pub async fn count(
     Ok(select.count(state.db.read()).await? as i64)
 }
 
+/// Whether someone among a company's admins receives its introductions.
+pub fn has_active_admin(admins: &[company_admin::Model]) -> bool {
+    admins
+        .iter()
+        .any(|a| a.status == CompanyAdminStatus::Active)
+}
+
 /// Admins of many companies at once (for a list of companies), oldest first.
 pub async fn admins_of(
     state: &AppState,

@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entities::{company, company_admin, enums::CompanyAdminStatus as Status};
+use entities::{company, company_admin};
 
 use super::{
     Ally, CompanyAdminStatus, CompanyGreenhouse, Contact, HiringStatus, IntroRequest, Job,
@@ -16,7 +16,7 @@ use crate::{
         ids::{GlobalId, NodeKind},
         loaders::JobsKey,
     },
-    services::{contacts, greenhouse::referrals, jobs::JobFilter},
+    services::{companies, contacts, greenhouse::referrals},
 };
 
 /// A company of the network.
@@ -199,7 +199,7 @@ impl Company {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(admins.iter().any(|a| a.status == Status::Active))
+        Ok(companies::has_active_admin(&admins))
     }
 
     /// The company's jobs: all of them for its admins and network admins, open ones for
@@ -219,19 +219,13 @@ impl Company {
             .actor()
             .access(&ctx.state().db, self.0.network_id)
             .await?;
-        let filter = JobFilter {
-            scope: access.job_scope(self.0.id),
-            status: status.map(Into::into),
-        };
-        let loaders = ctx.loaders();
         let company = self.0.id;
+        let key = JobsKey::visible(&access, company, status.map(Into::into), page);
+        let filter = key.filter;
+        let loaders = ctx.loaders();
         let jobs = loaders
             .job_pages
-            .load_one(JobsKey {
-                company,
-                filter,
-                page,
-            })
+            .load_one(key)
             .await?
             .unwrap_or_else(crate::services::pagination::Page::empty);
         loaders
