@@ -46,6 +46,8 @@ pub struct Metrics {
     pub live_executions: Counter,
     /// Objects of lists answered in one pass (`graphql::one_pass`) rather than field by field.
     pub graphql_one_pass_objects: Counter,
+    /// Of those, the objects PostgreSQL built as JSON (`one_pass::sql`).
+    pub graphql_one_pass_sql_objects: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -66,6 +68,12 @@ impl Default for Metrics {
         let live_subscribers = Gauge::default();
         let live_executions = Counter::default();
         let graphql_one_pass_objects = Counter::default();
+        let graphql_one_pass_sql_objects = Counter::default();
+        registry.register(
+            "graphql_one_pass_sql_objects",
+            "Objects of lists answered in one pass that PostgreSQL built as JSON",
+            graphql_one_pass_sql_objects.clone(),
+        );
         registry.register(
             "graphql_one_pass_objects",
             "Objects of lists answered in one pass rather than field by field",
@@ -116,6 +124,7 @@ impl Default for Metrics {
             live_subscribers,
             live_executions,
             graphql_one_pass_objects,
+            graphql_one_pass_sql_objects,
         }
     }
 }

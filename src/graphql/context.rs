@@ -1,11 +1,11 @@
 //! What a resolver reads from the request: the app state, the actor, the loaders.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
 use async_graphql::context::ContextBase;
 
-use super::loaders::Loaders;
+use super::{loaders::Loaders, one_pass::Compiled};
 use crate::{services::access::Actor, state::AppState};
 
 /// Who asks, and the loaders that cache what one response reads. A query keeps both for
@@ -15,6 +15,8 @@ pub struct RequestScope {
     actor: ArcSwap<Actor>,
     /// Made on first use: a request that reads nothing (`{ __typename }`) makes none.
     loaders: ArcSwap<OnceLock<Arc<Loaders>>>,
+    /// The statements compiled for the document's lists, by the list's selection set.
+    compiled_lists: Mutex<Vec<(usize, Option<Arc<Compiled>>)>>,
 }
 
 impl RequestScope {
@@ -22,7 +24,23 @@ impl RequestScope {
         Self {
             actor: ArcSwap::new(actor),
             loaders: ArcSwap::default(),
+            compiled_lists: Mutex::default(),
         }
+    }
+
+    /// The statement compiled for the list `list`, compiled on its first object.
+    pub fn compiled_list(
+        &self,
+        list: usize,
+        compile: impl FnOnce() -> Option<Arc<Compiled>>,
+    ) -> Option<Arc<Compiled>> {
+        let mut lists = self.compiled_lists.lock().expect("not poisoned");
+        if let Some((_, compiled)) = lists.iter().find(|(l, _)| *l == list) {
+            return compiled.clone();
+        }
+        let compiled = compile();
+        lists.push((list, compiled.clone()));
+        compiled
     }
 
     /// Before resolving the next event of a subscription.

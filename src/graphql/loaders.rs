@@ -11,7 +11,10 @@ use entities::{
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter};
 use uuid::Uuid;
 
-use super::batch::BatchLoader;
+use super::{
+    batch::BatchLoader,
+    one_pass::{ObjectKey, fetch_objects},
+};
 use crate::{
     error::ServiceError,
     services::{
@@ -208,6 +211,8 @@ pub struct Loaders {
     pub greenhouse_pushes: Arc<BatchLoader<Uuid, greenhouse_push::Model>>,
     /// The Greenhouse applications of each request.
     pub greenhouse_applications: Arc<BatchLoader<Uuid, Vec<greenhouse_application::Model>>>,
+    /// Objects of compiled lists, as JSON (PostgreSQL).
+    pub objects_json: Arc<BatchLoader<ObjectKey, String>>,
 }
 
 impl Loaders {
@@ -337,6 +342,13 @@ impl Loaders {
             greenhouse_applications: Arc::new(grouped(state, |state, keys| {
                 Box::pin(async move { greenhouse::applications_of(&state, &keys).await })
             })),
+            objects_json: Arc::new({
+                let state = state.clone();
+                BatchLoader::new(move |keys: Vec<ObjectKey>| {
+                    let state = state.clone();
+                    Box::pin(async move { fetch_objects(state.db.read(), keys).await })
+                })
+            }),
             contacts: Arc::new(by_id::<contact::Entity>(state)),
             intro_lists: Arc::new(by_id::<intro_list::Entity>(state)),
             ally_intro_asks: Arc::new(by_id::<ally_intro_ask::Entity>(state)),

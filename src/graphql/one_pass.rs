@@ -33,6 +33,10 @@ use super::{
 };
 use crate::services::{companies, introductions, pagination::PageRequest};
 
+mod sql;
+
+pub use sql::{Compiled, ObjectKey, RawJsonWriter, fetch as fetch_objects, write_json};
+
 /// Registered on the schema when `GRAPHQL_ONE_PASS` is off.
 pub struct OnePassOff;
 
@@ -84,8 +88,13 @@ impl OnePass for types::IntroRequest {
         &'a self,
         ctx: &'a ContextSelectionSet<'a>,
     ) -> Option<BoxFuture<'a, async_graphql::Result<Value>>> {
+        let r = &self.0;
+        if let Some(compiled) = sql::compiled(ctx, Kind::IntroRequest) {
+            let answer = sql::answer(ctx, compiled, r.network_id, r.company_id, r.id);
+            return Some(Box::pin(answer));
+        }
         let plan = plan(ctx, Kind::IntroRequest, &[ctx.item])?;
-        Some(Box::pin(async move { request(ctx, &plan, &self.0).await }))
+        Some(Box::pin(async move { request(ctx, &plan, r).await }))
     }
 }
 
@@ -94,8 +103,18 @@ impl OnePass for types::Company {
         &'a self,
         ctx: &'a ContextSelectionSet<'a>,
     ) -> Option<BoxFuture<'a, async_graphql::Result<Value>>> {
+        let c = &self.0;
+        if let Some(compiled) = sql::compiled(ctx, Kind::Company) {
+            return Some(Box::pin(sql::answer(
+                ctx,
+                compiled,
+                c.network_id,
+                c.id,
+                c.id,
+            )));
+        }
         let plan = plan(ctx, Kind::Company, &[ctx.item])?;
-        Some(Box::pin(async move { company(ctx, &plan, &self.0).await }))
+        Some(Box::pin(async move { company(ctx, &plan, c).await }))
     }
 }
 

@@ -31,7 +31,6 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::{Serialize, ser::SerializeMap};
 use serde_json::{Map, Value};
 
 use super::{HttpState, operation};
@@ -42,6 +41,7 @@ use crate::{
         extension::{
             RequestFailure, check_tokens, is_request_error, parse_failed, request_failure,
         },
+        one_pass::{RawJsonWriter, write_json},
         request_data,
     },
     services::{access::Actor, accounts, throttle::PasswordAttempt},
@@ -112,8 +112,8 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     best.map(|(_, media)| media)
 }
 
-fn respond(status: StatusCode, media: MediaType, body: &impl Serialize) -> Response {
-    let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+fn respond(status: StatusCode, media: MediaType, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
@@ -121,23 +121,42 @@ fn respond(status: StatusCode, media: MediaType, body: &impl Serialize) -> Respo
 }
 
 /// A response as HTTP sends it: without `data` when the request failed as a whole (the
-/// spec's "request error"), else as async-graphql serialises it.
+/// spec's "request error"), else as async-graphql serialises it, with the JSON objects
+/// PostgreSQL built written as they came ([`write_json`]).
 struct Body<'a>(&'a async_graphql::Response);
 
-impl Serialize for Body<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Body<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
         let response = self.0;
-        let mut map = serializer.serialize_map(None)?;
+        let mut entries = 0;
+        let mut key = |out: &mut Vec<u8>, key: &str| {
+            out.extend_from_slice(if entries == 0 { b"{\"" } else { b",\"" });
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            entries += 1;
+        };
         if !is_request_error(response) {
-            map.serialize_entry("data", &response.data)?;
+            key(out, "data");
+            write_json(out, &response.data);
         }
         if !response.errors.is_empty() {
-            map.serialize_entry("errors", &response.errors)?;
+            key(out, "errors");
+            serde_json::to_writer(&mut *out, &response.errors).expect("writes to memory");
         }
         if !response.extensions.is_empty() {
-            map.serialize_entry("extensions", &response.extensions)?;
+            key(out, "extensions");
+            serde_json::to_writer(&mut *out, &response.extensions).expect("writes to memory");
         }
-        map.end()
+        if entries == 0 {
+            out.push(b'{');
+        }
+        out.push(b'}');
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write(&mut out);
+        out
     }
 }
 
@@ -152,7 +171,7 @@ fn request_error_response(
     code: &'static str,
 ) -> Response {
     let response = async_graphql::Response::from_errors(vec![coded(message, code)]);
-    respond(status, media, &Body(&response))
+    respond(status, media, Body(&response).bytes())
 }
 
 /// A request the server refuses as malformed, before any GraphQL runs.
@@ -281,7 +300,7 @@ async fn actor(http: &HttpState, headers: &HeaderMap) -> Result<Arc<Actor>, Resp
             Err(respond(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 MediaType::Json,
-                &Body(&response),
+                Body(&response).bytes(),
             ))
         }
     }
@@ -361,7 +380,8 @@ async fn execute(
 ) -> Outcome {
     match graphql_request(&http.documents, http.limits.max_tokens, params, method) {
         Ok(request) => {
-            let request = request_data(request, actor.clone(), attempt.clone());
+            // Responses are written by `Body`, which splices the JSON PostgreSQL built.
+            let request = request_data(request, actor.clone(), attempt.clone()).data(RawJsonWriter);
             Outcome::answered(http.schema.execute(request).await)
         }
         Err(refused) => *refused,
@@ -423,7 +443,11 @@ pub async fn get(
     };
     let attempt = Arc::new(PasswordAttempt::new(client_address(client)));
     let outcome = execute(&http, &actor, &attempt, Method::Get, params).await;
-    let mut response = respond(status_of(&outcome, media), media, &Body(&outcome.response));
+    let mut response = respond(
+        status_of(&outcome, media),
+        media,
+        Body(&outcome.response).bytes(),
+    );
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -514,15 +538,26 @@ pub async fn post(
                 };
                 results.push(outcome.response);
             }
-            let bodies: Vec<Body> = results.iter().map(Body).collect();
-            respond(StatusCode::OK, media, &bodies)
+            let mut bodies = vec![b'['];
+            for (i, response) in results.iter().enumerate() {
+                if i > 0 {
+                    bodies.push(b',');
+                }
+                Body(response).write(&mut bodies);
+            }
+            bodies.push(b']');
+            respond(StatusCode::OK, media, bodies)
         }
         single => {
             let outcome = match params_from_json(&single) {
                 Ok(params) => execute(&http, &actor, &attempt, Method::Post, params).await,
                 Err(refusal) => Outcome::refused(refusal),
             };
-            respond(status_of(&outcome, media), media, &Body(&outcome.response))
+            respond(
+                status_of(&outcome, media),
+                media,
+                Body(&outcome.response).bytes(),
+            )
         }
     }
 }
@@ -576,7 +611,7 @@ mod tests {
         let schema = crate::graphql::build_schema(None, &Default::default());
         let response = schema.execute(request).await;
         assert_eq!(
-            serde_json::to_string(&Body(&response)).unwrap(),
+            String::from_utf8(Body(&response).bytes()).unwrap(),
             r#"{"data":{"__typename":"Query"}}"#
         );
     }
@@ -590,7 +625,7 @@ mod tests {
             };
             (
                 status_of(&outcome, MediaType::GraphqlResponseJson),
-                serde_json::to_value(Body(&outcome.response)).unwrap(),
+                serde_json::from_slice::<Value>(&Body(&outcome.response).bytes()).unwrap(),
             )
         };
         let (status, body) = refused("mutation { signOut { success } }", Method::Get);

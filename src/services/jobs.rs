@@ -101,12 +101,17 @@ pub struct JobFilter {
 }
 
 impl JobFilter {
+    /// The jobs the filter keeps: none (`None`), any (`Some(None)`), or those in a status.
+    pub fn visible(&self) -> Option<Option<JobStatus>> {
+        match (self.scope, self.status) {
+            (JobScope::None, _) | (JobScope::OpenOnly, Some(JobStatus::Closed)) => None,
+            (JobScope::OpenOnly, _) => Some(Some(JobStatus::Open)),
+            (JobScope::All, status) => Some(status),
+        }
+    }
+
     fn select(&self) -> Option<sea_orm::Select<job::Entity>> {
-        let status = match (self.scope, self.status) {
-            (JobScope::None, _) | (JobScope::OpenOnly, Some(JobStatus::Closed)) => return None,
-            (JobScope::OpenOnly, _) => Some(JobStatus::Open),
-            (JobScope::All, status) => status,
-        };
+        let status = self.visible()?;
         let mut select = job::Entity::find();
         if let Some(status) = status {
             select = select.filter(job::Column::Status.eq(status));
