@@ -118,6 +118,39 @@ impl OnePass for types::Company {
     }
 }
 
+/// Whether every list of requests selected by the connection field of `ctx` (its `nodes`
+/// and its `edges { node }`) compiles to SQL, so its objects need nothing but their ids.
+pub fn request_lists_compile(ctx: &async_graphql::Context<'_>) -> bool {
+    if ctx.data_opt::<OnePassOff>().is_some() {
+        return false;
+    }
+    let mut lists = Vec::new();
+    for selection in &ctx.item.node.selection_set.node.items {
+        let Selection::Field(field) = &selection.node else {
+            return false;
+        };
+        match field.node.name.node.as_str() {
+            "nodes" => lists.push(&field.node.selection_set),
+            "edges" => {
+                for selection in &field.node.selection_set.node.items {
+                    let Selection::Field(edge_field) = &selection.node else {
+                        return false;
+                    };
+                    if edge_field.node.name.node == "node" {
+                        lists.push(&edge_field.node.selection_set);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // The objects of a list resolve with the list field's selection set as their item,
+    // the key `compiled` caches under.
+    lists
+        .into_iter()
+        .all(|list| sql::compiled(&ctx.with_selection_set(list), Kind::IntroRequest).is_some())
+}
+
 /// The types answered here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

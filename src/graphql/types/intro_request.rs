@@ -111,6 +111,8 @@ pub fn selects_parties(ctx: &Context<'_>) -> bool {
     ]
     .iter()
     .any(|request| request.field("talent").exists() || request.field("company").exists())
+        // A compiled list reads them in its own statement.
+        && !crate::graphql::one_pass::request_lists_compile(ctx)
 }
 
 /// The side of a request a list follows.
