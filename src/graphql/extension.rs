@@ -2,10 +2,12 @@
 //! neither transport re-implements any of it. For every operation it
 //!
 //! * parses the document once (`prepare_request`): a transport that had to read it first
-//!   (HTTP, to know the operation type) leaves it in the request with
-//!   [`async_graphql::Request::parsed_query`], which keeps it, and async-graphql executes
-//!   that; otherwise it is parsed here. A document that does not parse is
-//!   `GRAPHQL_PARSE_FAILED`;
+//!   (HTTP, to know the operation type) leaves it in the request's data as a
+//!   [`Document`] of its cache, and async-graphql executes a copy of that; otherwise it
+//!   is parsed here. A document that does not parse is `GRAPHQL_PARSE_FAILED`;
+//! * validates an operation sent without variables once per cached document
+//!   (`validation`): the result depends on nothing else, and was the largest cost of a
+//!   small query after parsing;
 //! * refuses a text of more than `GRAPHQL_MAX_TOKENS` tokens before parsing it
 //!   (`prepare_request`; HTTP checks it before its own parse): `TOKEN_LIMIT_EXCEEDED`;
 //! * refuses more aliases than `GRAPHQL_MAX_ALIASES` (`parse_query`): async-graphql has no
@@ -25,9 +27,10 @@
 //!   (the last says how many were dropped) and fields come in query order.
 
 use std::{
-    any::Any,
+    any::{Any, TypeId},
     panic::AssertUnwindSafe,
     sync::{Arc, OnceLock},
+    task::Poll,
     time::Duration,
 };
 
@@ -44,6 +47,7 @@ use futures::{FutureExt, StreamExt};
 
 use super::{
     cost,
+    documents::Document,
     errors::{code_of, internal, request_error, with_code},
     order,
 };
@@ -101,8 +105,10 @@ impl ExtensionFactory for RequestPolicy {
 
 /// What the response of one request is shaped by: its document and operation.
 struct RequestedOperation {
-    document: ExecutableDocument,
+    document: Arc<Document>,
     operation_name: Option<String>,
+    /// Its validation depends on the document and operation alone, and can be remembered.
+    without_variables: bool,
 }
 
 struct PolicyForRequest {
@@ -143,13 +149,27 @@ impl Extension for PolicyForRequest {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        // Returns the document the transport parsed, or parses it now and keeps it in the
-        // request: async-graphql then takes it from there instead of parsing the text.
-        check_tokens(&request.query, self.policy.max_tokens)?;
-        let document = request.parsed_query().cloned().map_err(parse_failed)?;
+        // Takes the document the transport parsed (or parses it now) and leaves a copy in
+        // the request: async-graphql then takes it from there instead of parsing the text.
+        let document = match request.data.get(&TypeId::of::<Arc<Document>>()) {
+            Some(parsed) => {
+                let document = parsed
+                    .downcast_ref::<Arc<Document>>()
+                    .expect("the data of this type id")
+                    .clone();
+                request.set_parsed_query(document.parsed().clone());
+                document
+            }
+            None => {
+                check_tokens(&request.query, self.policy.max_tokens)?;
+                let parsed = request.parsed_query().cloned().map_err(parse_failed)?;
+                Arc::new(Document::new(parsed))
+            }
+        };
         let _ = self.query.set(RequestedOperation {
             document,
             operation_name: request.operation_name.clone(),
+            without_variables: request.variables.is_empty(),
         });
         next.run(ctx, request).await
     }
@@ -192,11 +212,17 @@ impl Extension for PolicyForRequest {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
+        let query = self.query.get();
+        let remembered = query.filter(|query| query.without_variables);
+        if let Some(result) =
+            remembered.and_then(|query| query.document.validated(query.operation_name.as_deref()))
+        {
+            return Ok(result);
+        }
         let mut result = next.run(ctx).await?;
-        let mutations = self
-            .query
-            .get()
-            .map_or(0, |query| cost::mutation_field_count(&query.document));
+        let mutations = query.map_or(0, |query| {
+            cost::mutation_field_count(query.document.parsed())
+        });
         let complexity = result
             .complexity
             .saturating_add(mutations.saturating_mul(MUTATION_COST));
@@ -211,6 +237,11 @@ impl Extension for PolicyForRequest {
             ))]);
         }
         result.complexity = complexity;
+        if let Some(query) = remembered {
+            query
+                .document
+                .remember_validated(query.operation_name.as_deref(), result);
+        }
         Ok(result)
     }
 
@@ -222,7 +253,15 @@ impl Extension for PolicyForRequest {
         next: NextExecute<'_>,
     ) -> Response {
         let limit = self.policy.request_timeout;
-        tokio::time::timeout(limit, next.run(ctx, operation_name))
+        let started = tokio::time::Instant::now();
+        let mut execution = std::pin::pin!(next.run(ctx, operation_name));
+        // An operation that waits on nothing is done at its first poll, which a timeout
+        // would not cut short either: it needs no timer (registering one and cancelling it
+        // cost a tenth of `{ __typename }`).
+        if let Poll::Ready(response) = futures::poll!(execution.as_mut()) {
+            return response;
+        }
+        tokio::time::timeout_at(started + limit, execution)
             .await
             .unwrap_or_else(|_elapsed| {
                 Response::from_errors(vec![request_error(with_code(
@@ -292,7 +331,7 @@ fn shape(query: &OnceLock<RequestedOperation>, mut response: Response) -> Respon
     scrub(&mut response);
     if let Some(query) = query.get() {
         order::reorder(
-            &query.document,
+            query.document.parsed(),
             query.operation_name.as_deref(),
             &mut response.data,
         );
@@ -375,6 +414,10 @@ mod tests {
     impl Query {
         async fn value(&self) -> i32 {
             1
+        }
+
+        async fn twice(&self, n: i32) -> i32 {
+            2 * n
         }
 
         /// Resolved after its siblings: async-graphql records it last.
@@ -481,6 +524,92 @@ mod tests {
             json(&response),
             serde_json::json!({ "data": { "late": 2, "value": 1 } })
         );
+    }
+
+    /// Counts the validations that reach async-graphql's rules.
+    struct CountValidations(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl ExtensionFactory for CountValidations {
+        fn create(&self) -> Arc<dyn Extension> {
+            Arc::new(CountValidations(self.0.clone()))
+        }
+    }
+
+    #[async_graphql::async_trait::async_trait]
+    impl Extension for CountValidations {
+        async fn validation(
+            &self,
+            ctx: &ExtensionContext<'_>,
+            next: NextValidation<'_>,
+        ) -> Result<ValidationResult, Vec<ServerError>> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            next.run(ctx).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_documents_validation_is_remembered_only_without_variables() {
+        let validations = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let schema = Schema::build(Query, EmptyMutation, Subscription)
+            .extension(RequestPolicy::new(&limits()))
+            .extension(CountValidations(validations.clone()))
+            .finish();
+        let count = || validations.load(std::sync::atomic::Ordering::Relaxed);
+        let document = |text: &str| {
+            Arc::new(Document::new(
+                async_graphql::parser::parse_query(text).unwrap(),
+            ))
+        };
+        let run = |document: &Arc<Document>, variables: Option<serde_json::Value>| {
+            let mut request = Request::new("not GraphQL {");
+            request.data.insert(document.clone());
+            if let Some(variables) = variables {
+                request = request.variables(Variables::from_json(variables));
+            }
+            schema.execute(request)
+        };
+
+        let with_default = document("query Q($n: Int = 1) { twice(n: $n) }");
+        for _ in 0..3 {
+            assert_eq!(
+                json(&run(&with_default, None).await),
+                serde_json::json!({ "data": { "twice": 2 } })
+            );
+        }
+        assert_eq!(count(), 1, "validated once");
+        for _ in 0..2 {
+            assert_eq!(
+                json(&run(&with_default, Some(serde_json::json!({ "n": 2 }))).await),
+                serde_json::json!({ "data": { "twice": 4 } })
+            );
+        }
+        assert_eq!(count(), 3, "validated each time");
+
+        // A document that fails validation fails each time.
+        let invalid = document("{ value unknown }");
+        for _ in 0..2 {
+            let response = run(&invalid, None).await;
+            assert_eq!(code(&response), Some("GRAPHQL_VALIDATION_FAILED"));
+        }
+        assert_eq!(count(), 5);
+
+        // So does one over the complexity limit, which the policy adds to validation.
+        let limits = LimitsConfig {
+            max_complexity: 1,
+            ..limits()
+        };
+        let schema = Schema::build(Query, EmptyMutation, Subscription)
+            .extension(RequestPolicy::new(&limits))
+            .finish();
+        let document = Arc::new(Document::new(
+            async_graphql::parser::parse_query("{ value late }").unwrap(),
+        ));
+        for _ in 0..2 {
+            let mut request = Request::new("");
+            request.data.insert(document.clone());
+            let response = schema.execute(request).await;
+            assert_eq!(code(&response), Some("COMPLEXITY_LIMIT_EXCEEDED"));
+        }
     }
 
     #[tokio::test]

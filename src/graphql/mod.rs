@@ -53,14 +53,14 @@ pub fn sdl() -> String {
     build_schema(None, &LimitsConfig::default()).sdl()
 }
 
-/// Per-request data: who asks (its loaders are made when first used), and the request's
-/// one password check.
+/// Per-request data: who asks (its loaders are made when first used), the request's one
+/// password check, and how the response is written. One value: each piece of request data
+/// is an allocation and a map entry.
 pub fn request_data(
     request: async_graphql::Request,
     actor: Arc<Actor>,
     attempt: Arc<crate::services::throttle::PasswordAttempt>,
+    writer: context::ResponseWriter,
 ) -> async_graphql::Request {
-    request
-        .data(Arc::new(context::RequestScope::new(actor)))
-        .data(attempt)
+    request.data(Arc::new(context::RequestScope::new(actor, attempt, writer)))
 }

@@ -35,7 +35,7 @@ use crate::services::{companies, introductions, pagination::PageRequest};
 
 mod sql;
 
-pub use sql::{Compiled, ObjectKey, RawJsonWriter, fetch as fetch_objects, write_json};
+pub use sql::{Compiled, ObjectKey, fetch as fetch_objects, write_json};
 
 /// Registered on the schema when `GRAPHQL_ONE_PASS` is off.
 pub struct OnePassOff;

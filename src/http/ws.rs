@@ -48,6 +48,7 @@ use super::{
 use crate::{
     graphql::{
         LiveSession,
+        context::ResponseWriter,
         errors::{request_error, with_code},
         request_data,
     },
@@ -643,7 +644,8 @@ impl Operation {
             generation,
             errors: serialised(&errors),
         };
-        let request = request_data(params.into_request(), actor, attempt).data(session);
+        let request = request_data(params.into_request(), actor, attempt, ResponseWriter::Serde)
+            .data(session);
         let mut responses = http.schema.execute_stream(request);
         let mut first = true;
         while let Some(response) = responses.next().await {

@@ -137,7 +137,7 @@ async fn signed_in_viewer(
 
 /// The request's one password check (see [`PasswordAttempt`]), shared by a batch.
 fn password_attempt<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a PasswordAttempt> {
-    Ok(ctx.data::<Arc<PasswordAttempt>>()?.as_ref())
+    Ok(ctx.scope().attempt())
 }
 
 #[Object]

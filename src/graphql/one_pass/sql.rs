@@ -23,13 +23,14 @@ use uuid::Uuid;
 
 use super::{Kind, Planned, plan};
 use crate::{
-    graphql::{context::ContextExt, ids::NodeKind, loaders::LoadError, types},
+    graphql::{
+        context::{ContextExt, ResponseWriter},
+        ids::NodeKind,
+        loaders::LoadError,
+        types,
+    },
     services::{access::JobScope, introductions::InboxSection, jobs::JobFilter},
 };
-
-/// Request data: the transport writes responses with [`write_json`], so an object's JSON
-/// may travel in the `Value` tree as it is. Without it (WebSocket), the JSON is parsed.
-pub struct RawJsonWriter;
 
 /// A list's selection compiled into one statement.
 #[derive(Debug)]
@@ -105,7 +106,7 @@ pub async fn answer(
             crate::error::ServiceError::Internal(anyhow::anyhow!("object {id} vanished"))
         })?;
     ctx.state().metrics.graphql_one_pass_sql_objects.inc();
-    if ctx.data_opt::<RawJsonWriter>().is_some() {
+    if ctx.scope().writer() == ResponseWriter::RawJson {
         Ok(Value::Binary(json.into()))
     } else {
         Ok(serde_json::from_str(&json)?)

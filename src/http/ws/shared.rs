@@ -21,7 +21,7 @@ use axum::extract::ws::{Message, Utf8Bytes};
 
 use super::{Outgoing, concerns, server_message};
 use crate::{
-    graphql::{LiveSession, request_data},
+    graphql::{LiveSession, context::ResponseWriter, request_data},
     http::{HttpState, graphql::Params},
     services::{
         access::{Actor, Principal},
@@ -331,8 +331,13 @@ async fn execute(
     let session = LiveSession(actor.subscribe());
     // Subscriptions check no password; the attempt is what every request carries.
     let attempt = Arc::new(PasswordAttempt::new(None));
-    let request =
-        request_data(params.into_request(), actor.borrow().clone(), attempt).data(session);
+    let request = request_data(
+        params.into_request(),
+        actor.borrow().clone(),
+        attempt,
+        ResponseWriter::Serde,
+    )
+    .data(session);
     let mut responses = http.schema.execute_stream(request);
     let mut access = http.state.hub.access_changes();
     loop {
