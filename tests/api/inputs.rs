@@ -2,6 +2,7 @@
 //! answer and change nothing; none is ever a 5xx.
 
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
     support::{Backend, TestApp, error_code, user_error},
@@ -146,6 +147,23 @@ async fn an_oversized_body_is_a_json_graphql_error(backend: Backend) {
         Some("PAYLOAD_TOO_LARGE"),
         "{body}"
     );
+
+    // A body that does not declare its length is refused where it passes the limit.
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let body = json!({ "query": format!("{{ __typename }} # {}", "x".repeat(20_000)) }).to_string();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    // The server may close before reading all we sent: what it answered is what counts.
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("PAYLOAD_TOO_LARGE"), "{response}");
 }
 
 async fn the_bearer_scheme_is_case_insensitive(backend: Backend) {
