@@ -14,9 +14,10 @@
 //!
 //! Only the transport lives here. The handler parses the document (or finds it among the
 //! recent ones), since it must know the operation type, and leaves it in the request's
-//! data, where the request policy takes it: each document is parsed once. The alias limit, the timeout, error codes and field order are
-//! the schema's [`RequestPolicy`](crate::graphql::extension::RequestPolicy), which the
-//! WebSocket shares; this module only says its request failures in status codes.
+//! data, where the request policy takes it: each document is parsed once. The alias
+//! limit, the timeout, error codes and field order are the schema's
+//! [`RequestPolicy`](crate::graphql::extension::RequestPolicy), which the WebSocket
+//! shares; this module only says its request failures in status codes.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -237,8 +238,9 @@ struct WellFormed {
     query: String,
     operation_name: Option<String>,
     variables: Option<Map<String, Value>>,
-    #[allow(dead_code)] // Read only to check that it is an object.
-    extensions: Option<Map<String, Value>>,
+    /// Read only to check that it is an object.
+    #[serde(rename = "extensions")]
+    _extensions: Option<Map<String, Value>>,
 }
 
 impl From<WellFormed> for Params {
@@ -568,24 +570,21 @@ pub async fn post(State(http): State<HttpState>, request: axum::extract::Request
             "UNSUPPORTED_MEDIA_TYPE",
         );
     }
-    if let Ok(well_formed) = serde_json::from_slice::<WellFormed>(&body) {
-        let actor = match actor(&http, headers).await {
-            Ok(actor) => actor,
-            Err(response) => return response,
-        };
-        let attempt = Arc::new(PasswordAttempt::new(client_address(client)));
-        return single(&http, media, &actor, &attempt, well_formed.into()).await;
-    }
-    let json: Value = match serde_json::from_slice(&body) {
-        Ok(json) => json,
-        Err(_) => {
-            return request_error_response(
-                StatusCode::BAD_REQUEST,
-                media,
-                "the body is not valid JSON",
-                "BAD_REQUEST",
-            );
-        }
+    // The usual shape straight into `Params`; anything else as a `Value`, which says what
+    // is wrong with it or holds a batch.
+    let posted = match serde_json::from_slice::<WellFormed>(&body) {
+        Ok(well_formed) => Ok(Params::from(well_formed)),
+        Err(_) => match serde_json::from_slice::<Value>(&body) {
+            Ok(json) => Err(json),
+            Err(_) => {
+                return request_error_response(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    "the body is not valid JSON",
+                    "BAD_REQUEST",
+                );
+            }
+        },
     };
     let actor = match actor(&http, headers).await {
         Ok(actor) => actor,
@@ -593,6 +592,10 @@ pub async fn post(State(http): State<HttpState>, request: axum::extract::Request
     };
     // One password check per HTTP request, a batch included.
     let attempt = Arc::new(PasswordAttempt::new(client_address(client)));
+    let json = match posted {
+        Ok(params) => return single(&http, media, &actor, &attempt, params).await,
+        Err(json) => json,
+    };
     match json {
         Value::Array(batch) => {
             if batch.is_empty() || batch.len() > http.limits.max_batch {
