@@ -16,6 +16,7 @@ const MAX_NODES: usize = 100;
 impl QueryRoot {
     /// Any object by its global id; `null` if it does not exist or you may not see it.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        super::types::intro_request::prime_node(ctx, &id).await?;
         resolve_node(ctx, &id).await
     }
 

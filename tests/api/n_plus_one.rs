@@ -165,3 +165,41 @@ async fn the_admins_nested_list_is_six_statements_at_5_and_50_and_three_on_postg
         "statements at 5 and 50 requests"
     );
 }
+
+both_databases!(a_request_by_node_is_read_with_its_talent_and_company);
+
+const NODE: &str = "query($r: ID!) { node(id: $r) { ... on IntroRequest { id status talent { name } company { name } } } }";
+
+/// `node` of a request reads the request, its talent and its company in one statement
+/// (they were three), after the session's; one who may not see it still gets `null`.
+async fn a_request_by_node_is_read_with_its_talent_and_company(app: TestApp) {
+    let network = app.network("Node").await;
+    let (_, vera) =
+        crate::invitations::add_talent(&app, &network, "Vera", "vera@talent.test", true).await;
+    let (_, wim) =
+        crate::invitations::add_talent(&app, &network, "Wim", "wim@talent.test", true).await;
+    let company = create_company(&app, &network, "Acme").await;
+    let asked = app
+        .mutate(
+            Some(&vera),
+            "requestIntroToCompany",
+            "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, message: \"Hi\"}) { introRequest { id } } }",
+            json!({ "c": company }),
+        )
+        .await;
+    let request = asked["introRequest"]["id"].clone();
+
+    let (body, statements) = app
+        .gql_counting(&network.admin_token, NODE, json!({ "r": request }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let node = &body["data"]["node"];
+    assert_eq!(node["id"], request);
+    assert_eq!(node["talent"]["name"], "Vera");
+    assert_eq!(node["company"]["name"], "Acme");
+    assert_eq!(statements, 2, "the session, then the request with both");
+
+    let (body, _) = app.gql_counting(&wim, NODE, json!({ "r": request })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["node"], serde_json::Value::Null, "{body}");
+}

@@ -90,6 +90,16 @@ async fn read_page(
     })
 }
 
+/// One request with its talent and company, in one statement; whether the actor may see
+/// it is the caller's to decide, as for a request a loader reads.
+pub async fn find_with_parties(state: &AppState, id: Uuid) -> ServiceResult<Option<WithParties>> {
+    Ok(intro_request::Entity::find_by_id(id)
+        .find_also_related(talent::Entity)
+        .find_also_related(company::Entity)
+        .one(state.db.read())
+        .await?)
+}
+
 pub async fn count(
     state: &AppState,
     access: &NetworkAccess,
