@@ -18,7 +18,7 @@
 //!    and, for both servers, PostgreSQL's own statement log (`log_statement = all` on the
 //!    bench database while the probe runs, read back with `pg_read_file`);
 //! 4. loads each server in turn with `wrk` (pinned to CPU 1; 16 connections, one thread),
-//!    rounds alternated, and prints req/s, p50, p99, the server's and PostgreSQL's CPU time
+//!    rounds alternated, the other server paused (`SIGSTOP`) meanwhile, and prints req/s, p50, p99, the server's and PostgreSQL's CPU time
 //!    per request (from `/proc`), and the ratios.
 //!
 //! The queries: the network admins' nested list of 50 requests (talent, company with its
@@ -28,7 +28,9 @@
 //! who asks, where introgate authenticates the session and applies SPEC §4.1 to every row.
 //!
 //! `INTROGATE_BENCH_SECS` (default 10) is the length of a timed round, `INTROGATE_BENCH_ROUNDS`
-//! (default 3) how many rounds each server gets per query. Needs `wrk` and `taskset` on the
+//! (default 3) how many rounds each server gets per query; `{ __typename }` and `/healthz`
+//! get `INTROGATE_BENCH_PAIR_ROUNDS` (default 7): a round of theirs is cheap, and on this
+//! machine one round's ratio of the two strays by ±4 points. Needs `wrk` and `taskset` on the
 //! PATH (Debian: `apt-get install wrk`) and npm for PostGraphile.
 
 use std::{
@@ -813,6 +815,16 @@ fn wrk(target: &Target, path: &str, script: &Path, secs: u64) -> Round {
     }
 }
 
+/// Sends `SIGSTOP` or `SIGCONT` to `pid`.
+fn signal(pid: u32, name: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{name} {pid}");
+}
+
 /// A wrk script sending `body` with `method` (and the bearer token, if any).
 fn script(dir: &Path, name: &str, method: &str, body: &str, token: Option<&str>) -> PathBuf {
     let mut lua = format!("wrk.method = \"{method}\"\n");
@@ -951,6 +963,8 @@ struct Figures {
     /// by PostgreSQL's log.
     statements: Vec<(String, Option<u64>, Option<usize>)>,
     healthz: Round,
+    /// `{ __typename }`'s req/s over `/healthz`'s, round by round.
+    pair_ratios: Vec<f64>,
 }
 
 struct Setup {
@@ -964,6 +978,7 @@ struct Setup {
 async fn run(setup: &Setup, scale: usize) -> Figures {
     let secs: u64 = env_number("INTROGATE_BENCH_SECS", 10);
     let rounds: usize = env_number("INTROGATE_BENCH_ROUNDS", 3);
+    let pair_rounds: usize = env_number("INTROGATE_BENCH_PAIR_ROUNDS", 7);
     let dir = tempfile::tempdir().unwrap();
     create_network(dir.path(), &setup.database_url);
     let started = Instant::now();
@@ -1122,6 +1137,7 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
     let scripts = dir.path();
     let mut figures = Vec::new();
     let mut healthz = Vec::new();
+    let mut pair_ratios = Vec::new();
     for (q, query) in queries.iter().enumerate() {
         // Who takes turns on this query: introgate, PostGraphile, and for the anonymous
         // `{ __typename }` introgate's `/healthz` (what the HTTP stack alone costs).
@@ -1152,22 +1168,43 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
                 script(scripts, "healthz", "GET", "", None),
             ));
         }
+        // The server not under load is paused for the round: the other's background work
+        // (V8's collector after a round, our pollers) must not land in it.
+        let servers: Vec<u32> = [Some(ours.pid), theirs.as_ref().map(|t| t.pid)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let load = |target: &Target, path: &str, script: &Path, secs: u64| {
+            for &pid in &servers {
+                signal(pid, if pid == target.pid { "CONT" } else { "STOP" });
+            }
+            wrk(target, path, script, secs)
+        };
         for (target, path, script) in &turns {
-            wrk(target, path, script, WARMUP_SECS);
+            load(target, path, script, WARMUP_SECS);
         }
         let mut rounds_of: Vec<Vec<Round>> = vec![Vec::new(); turns.len()];
+        let rounds = if against_healthz { pair_rounds } else { rounds };
         for round in 0..rounds {
             // Rotate who goes first, so nobody always meets a warmer (or busier) machine.
             for k in 0..turns.len() {
                 let turn = (round + k) % turns.len();
                 let (target, path, script) = &turns[turn];
-                rounds_of[turn].push(wrk(target, path, script, secs));
+                rounds_of[turn].push(load(target, path, script, secs));
             }
+        }
+        for &pid in &servers {
+            signal(pid, "CONT");
         }
         let medians: Vec<Round> = rounds_of.iter().map(|r| median(r)).collect();
         let theirs_median = (theirs.is_some() && query.postgraphile.is_some()).then(|| medians[1]);
         if against_healthz {
             healthz.push(*medians.last().unwrap());
+            pair_ratios = rounds_of[0]
+                .iter()
+                .zip(rounds_of.last().unwrap())
+                .map(|(ours, healthz)| ours.rps / healthz.rps)
+                .collect();
         }
         figures.push((query.name, medians[0], theirs_median));
     }
@@ -1177,6 +1214,7 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
         queries: figures,
         statements,
         healthz: healthz.first().copied().unwrap_or_default(),
+        pair_ratios,
     }
 }
 
@@ -1230,6 +1268,12 @@ fn report(all: &[Figures]) {
             100.0 * rps_of(TYPENAME_ANONYMOUS) / f.healthz.rps,
             100.0 * rps_of(TYPENAME_SIGNED_IN) / f.healthz.rps
         );
+        let percents: Vec<String> = f
+            .pair_ratios
+            .iter()
+            .map(|r| format!("{:.0}%", 100.0 * r))
+            .collect();
+        println!("  round by round: {}", percents.join(" "));
         println!(
             "SQL statements per request: introgate (Server-Timing), PostGraphile (PostgreSQL's log)"
         );
