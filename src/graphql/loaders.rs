@@ -186,6 +186,8 @@ pub struct Loaders {
     pub networks: Arc<BatchLoader<Uuid, network::Model>>,
     pub talent: Arc<BatchLoader<Uuid, talent::Model>>,
     pub intro_requests: Arc<BatchLoader<Uuid, intro_request::Model>>,
+    /// Requests with their talent and company, for `node`: one statement for any number.
+    pub intro_requests_with_parties: Arc<BatchLoader<Uuid, introductions::WithParties>>,
     /// Jobs attached to each request.
     pub intro_request_jobs: Arc<BatchLoader<Uuid, Vec<job::Model>>>,
     /// The timeline of each request.
@@ -304,6 +306,15 @@ impl Loaders {
             networks: Arc::new(by_id::<network::Entity>(state)),
             talent: Arc::new(by_id::<talent::Entity>(state)),
             intro_requests: Arc::new(by_id::<intro_request::Entity>(state)),
+            intro_requests_with_parties: Arc::new({
+                let state = state.clone();
+                BatchLoader::new(move |keys: Vec<Uuid>| {
+                    let state = state.clone();
+                    Box::pin(async move {
+                        Ok(introductions::lists::find_with_parties(&state, keys).await?)
+                    })
+                })
+            }),
             intro_request_jobs: Arc::new(grouped(state, |state, keys| {
                 Box::pin(async move { introductions::jobs_of(&state, &keys).await })
             })),

@@ -170,8 +170,11 @@ both_databases!(a_request_by_node_is_read_with_its_talent_and_company);
 
 const NODE: &str = "query($r: ID!) { node(id: $r) { ... on IntroRequest { id status talent { name } company { name } } } }";
 
+const TWO_NODES: &str = "query($r: ID!, $s: ID!) { a: node(id: $r) { ... on IntroRequest { talent { name } company { name } } } b: node(id: $s) { ... on IntroRequest { talent { name } company { name } } } }";
+
 /// `node` of a request reads the request, its talent and its company in one statement
-/// (they were three), after the session's; one who may not see it still gets `null`.
+/// (they were three), after the session's, and so do two `node`s in one document; one who
+/// may not see it still gets `null`.
 async fn a_request_by_node_is_read_with_its_talent_and_company(app: TestApp) {
     let network = app.network("Node").await;
     let (_, vera) =
@@ -188,6 +191,16 @@ async fn a_request_by_node_is_read_with_its_talent_and_company(app: TestApp) {
         )
         .await;
     let request = asked["introRequest"]["id"].clone();
+    let other = create_company(&app, &network, "Bolt").await;
+    let asked = app
+        .mutate(
+            Some(&wim),
+            "requestIntroToCompany",
+            "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, message: \"Hi\"}) { introRequest { id } } }",
+            json!({ "c": other }),
+        )
+        .await;
+    let second = asked["introRequest"]["id"].clone();
 
     let (body, statements) = app
         .gql_counting(&network.admin_token, NODE, json!({ "r": request }))
@@ -198,6 +211,22 @@ async fn a_request_by_node_is_read_with_its_talent_and_company(app: TestApp) {
     assert_eq!(node["talent"]["name"], "Vera");
     assert_eq!(node["company"]["name"], "Acme");
     assert_eq!(statements, 2, "the session, then the request with both");
+
+    let (body, statements) = app
+        .gql_counting(
+            &network.admin_token,
+            TWO_NODES,
+            json!({ "r": request, "s": second }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["a"]["talent"]["name"], "Vera");
+    assert_eq!(body["data"]["b"]["talent"]["name"], "Wim");
+    assert_eq!(body["data"]["b"]["company"]["name"], "Bolt");
+    assert_eq!(
+        statements, 2,
+        "two nodes: still the session, then one statement"
+    );
 
     let (body, _) = app.gql_counting(&wim, NODE, json!({ "r": request })).await;
     assert!(body.get("errors").is_none(), "{body}");

@@ -105,8 +105,9 @@ fn prime(loaders: &Loaders, requests: &[introductions::WithParties]) {
 }
 
 /// `node(id:)` of a request whose talent or company is selected: the three are read in one
-/// statement and the loaders primed with them, where the loaders would read them in three.
-/// Whether the actor sees the request is decided after, as for any node.
+/// statement (one for all the `node`s of a document) and the loaders primed with them,
+/// where the loaders would read them in three. Whether the actor sees the request is
+/// decided after, as for any node.
 pub async fn prime_node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<()> {
     let Some(GlobalId {
         kind: NodeKind::IntroRequest,
@@ -119,8 +120,9 @@ pub async fn prime_node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<()>
     if !(selected.field("talent").exists() || selected.field("company").exists()) {
         return Ok(());
     }
-    if let Some(found) = introductions::lists::find_with_parties(ctx.state(), id).await? {
-        prime(&ctx.loaders(), std::slice::from_ref(&found));
+    let loaders = ctx.loaders();
+    if let Some(found) = loaders.intro_requests_with_parties.load_one(id).await? {
+        prime(&loaders, std::slice::from_ref(&found));
     }
     Ok(())
 }

@@ -90,14 +90,19 @@ async fn read_page(
     })
 }
 
-/// One request with its talent and company, in one statement; whether the actor may see
-/// it is the caller's to decide, as for a request a loader reads.
-pub async fn find_with_parties(state: &AppState, id: Uuid) -> ServiceResult<Option<WithParties>> {
-    Ok(intro_request::Entity::find_by_id(id)
+/// Requests by id with their talent and company, in one statement; whether the actor may
+/// see each is the caller's to decide, as for requests a loader reads.
+pub async fn find_with_parties(
+    state: &AppState,
+    ids: Vec<Uuid>,
+) -> ServiceResult<HashMap<Uuid, WithParties>> {
+    let rows: Vec<WithParties> = intro_request::Entity::find()
+        .filter(intro_request::Column::Id.is_in(ids))
         .find_also_related(talent::Entity)
         .find_also_related(company::Entity)
-        .one(state.db.read())
-        .await?)
+        .all(state.db.read())
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.0.id, row)).collect())
 }
 
 pub async fn count(
