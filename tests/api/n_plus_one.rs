@@ -181,26 +181,21 @@ async fn a_request_by_node_is_read_with_its_talent_and_company(app: TestApp) {
         crate::invitations::add_talent(&app, &network, "Vera", "vera@talent.test", true).await;
     let (_, wim) =
         crate::invitations::add_talent(&app, &network, "Wim", "wim@talent.test", true).await;
-    let company = create_company(&app, &network, "Acme").await;
-    let asked = app
-        .mutate(
-            Some(&vera),
-            "requestIntroToCompany",
-            "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, message: \"Hi\"}) { introRequest { id } } }",
-            json!({ "c": company }),
-        )
-        .await;
-    let request = asked["introRequest"]["id"].clone();
-    let other = create_company(&app, &network, "Bolt").await;
-    let asked = app
-        .mutate(
-            Some(&wim),
-            "requestIntroToCompany",
-            "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, message: \"Hi\"}) { introRequest { id } } }",
-            json!({ "c": other }),
-        )
-        .await;
-    let second = asked["introRequest"]["id"].clone();
+    // Vera asks Acme, Wim asks Bolt: the id of each request.
+    let mut ids = Vec::new();
+    for (talent, name) in [(&vera, "Acme"), (&wim, "Bolt")] {
+        let company = create_company(&app, &network, name).await;
+        let asked = app
+            .mutate(
+                Some(talent),
+                "requestIntroToCompany",
+                "mutation($c: ID!) { requestIntroToCompany(input: {companyId: $c, message: \"Hi\"}) { introRequest { id } } }",
+                json!({ "c": company }),
+            )
+            .await;
+        ids.push(asked["introRequest"]["id"].clone());
+    }
+    let (request, second) = (ids[0].clone(), ids[1].clone());
 
     let (body, statements) = app
         .gql_counting(&network.admin_token, NODE, json!({ "r": request }))
