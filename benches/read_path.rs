@@ -18,8 +18,9 @@
 //!    and, for both servers, PostgreSQL's own statement log (`log_statement = all` on the
 //!    bench database while the probe runs, read back with `pg_read_file`);
 //! 4. loads each server in turn with `wrk` (pinned to CPU 1; 16 connections, one thread),
-//!    rounds alternated, the other server paused (`SIGSTOP`) meanwhile, and prints req/s, p50, p99, the server's and PostgreSQL's CPU time
-//!    per request (from `/proc`), and the ratios.
+//!    rounds alternated, the other server paused (`SIGSTOP`) meanwhile, and prints req/s,
+//!    p50, p99, the server's and PostgreSQL's CPU time per request (from `/proc`), and the
+//!    ratios.
 //!
 //! The queries: the network admins' nested list of 50 requests (talent, company with its
 //! admins and 5 jobs, the request's jobs, its timeline), `Network.companies(first: 50)` with
