@@ -24,7 +24,9 @@
 //!
 //! The queries: the network admins' nested list of 50 requests (talent, company with its
 //! admins and 5 jobs, the request's jobs, its timeline), `Network.companies(first: 50)` with
-//! admins and jobs, a single `node`, and `{ __typename }` against `GET /healthz`.
+//! admins and jobs, a single `node`, and `{ __typename }` against `GET /healthz`, both as
+//! most clients send it (POST with a JSON body) and as `GET /graphql?query=…`, which like
+//! `/healthz` has no body, so that the pair differs by the GraphQL work alone.
 //! PostGraphile runs as the database owner without row-level security: it checks nothing of
 //! who asks, where introgate authenticates the session and applies SPEC §4.1 to every row.
 //!
@@ -507,6 +509,8 @@ const TYPENAME: &str = "{ __typename }";
 /// The query names the report refers to.
 const TYPENAME_ANONYMOUS: &str = "{ __typename }";
 const TYPENAME_SIGNED_IN: &str = "{ __typename } +auth";
+/// `{ __typename }` as a GET: no body, like `/healthz`.
+const TYPENAME_GET_PATH: &str = "/graphql?query=%7B__typename%7D";
 
 /// A GraphQL request body.
 fn body(query: &str, variables: Value) -> String {
@@ -964,8 +968,10 @@ struct Figures {
     /// by PostgreSQL's log.
     statements: Vec<(String, Option<u64>, Option<usize>)>,
     healthz: Round,
-    /// `{ __typename }`'s req/s over `/healthz`'s, round by round.
-    pair_ratios: Vec<f64>,
+    /// `{ __typename }` sent with GET.
+    typename_get: Round,
+    /// `{ __typename }`'s req/s over `/healthz`'s, round by round: POST, then GET.
+    pair_ratios: [Vec<f64>; 2],
 }
 
 struct Setup {
@@ -1138,7 +1144,8 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
     let scripts = dir.path();
     let mut figures = Vec::new();
     let mut healthz = Vec::new();
-    let mut pair_ratios = Vec::new();
+    let mut typename_get = Vec::new();
+    let mut pair_ratios = [Vec::new(), Vec::new()];
     for (q, query) in queries.iter().enumerate() {
         // Who takes turns on this query: introgate, PostGraphile, and for the anonymous
         // `{ __typename }` introgate's `/healthz` (what the HTTP stack alone costs).
@@ -1163,6 +1170,11 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
         }
         let against_healthz = query.name == TYPENAME_ANONYMOUS;
         if against_healthz {
+            turns.push((
+                &ours,
+                TYPENAME_GET_PATH,
+                script(scripts, "typename_get", "GET", "", None),
+            ));
             turns.push((
                 &ours,
                 "/healthz",
@@ -1200,12 +1212,18 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
         let medians: Vec<Round> = rounds_of.iter().map(|r| median(r)).collect();
         let theirs_median = (theirs.is_some() && query.postgraphile.is_some()).then(|| medians[1]);
         if against_healthz {
+            let [.., get, health] = &rounds_of[..] else {
+                unreachable!("the GET and /healthz turns")
+            };
             healthz.push(*medians.last().unwrap());
-            pair_ratios = rounds_of[0]
-                .iter()
-                .zip(rounds_of.last().unwrap())
-                .map(|(ours, healthz)| ours.rps / healthz.rps)
-                .collect();
+            typename_get.push(median(get));
+            pair_ratios = [&rounds_of[0], get].map(|typename| {
+                typename
+                    .iter()
+                    .zip(health)
+                    .map(|(ours, healthz)| ours.rps / healthz.rps)
+                    .collect()
+            });
         }
         figures.push((query.name, medians[0], theirs_median));
     }
@@ -1215,6 +1233,7 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
         queries: figures,
         statements,
         healthz: healthz.first().copied().unwrap_or_default(),
+        typename_get: typename_get.first().copied().unwrap_or_default(),
         pair_ratios,
     }
 }
@@ -1257,6 +1276,7 @@ fn report(all: &[Figures]) {
                 );
             }
         }
+        line("{ __typename } GET", "introgate", &f.typename_get);
         line("GET /healthz", "introgate", &f.healthz);
         let rps_of = |name: &str| {
             f.queries
@@ -1265,16 +1285,19 @@ fn report(all: &[Figures]) {
                 .map_or(0.0, |(_, ours, _)| ours.rps)
         };
         println!(
-            "{{ __typename }} reaches {:.0}% of /healthz's req/s ({:.0}% signed in)",
+            "{{ __typename }} reaches {:.0}% of /healthz's req/s over GET, {:.0}% over POST ({:.0}% signed in)",
+            100.0 * f.typename_get.rps / f.healthz.rps,
             100.0 * rps_of(TYPENAME_ANONYMOUS) / f.healthz.rps,
             100.0 * rps_of(TYPENAME_SIGNED_IN) / f.healthz.rps
         );
-        let percents: Vec<String> = f
-            .pair_ratios
-            .iter()
-            .map(|r| format!("{:.0}%", 100.0 * r))
-            .collect();
-        println!("  round by round: {}", percents.join(" "));
+        let [post, get] = f.pair_ratios.each_ref().map(|ratios| {
+            ratios
+                .iter()
+                .map(|r| format!("{:.0}%", 100.0 * r))
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        println!("  round by round: GET {get}; POST {post}");
         println!(
             "SQL statements per request: introgate (Server-Timing), PostGraphile (PostgreSQL's log)"
         );
