@@ -1148,7 +1148,8 @@ async fn run(setup: &Setup, scale: usize) -> Figures {
     let mut pair_ratios = [Vec::new(), Vec::new()];
     for (q, query) in queries.iter().enumerate() {
         // Who takes turns on this query: introgate, PostGraphile, and for the anonymous
-        // `{ __typename }` introgate's `/healthz` (what the HTTP stack alone costs).
+        // `{ __typename }` the same sent with GET and introgate's `/healthz` (what the HTTP
+        // stack alone costs).
         let token = query.signed_in.then_some(token.as_str());
         let mut turns = vec![(
             &ours,
